@@ -1,0 +1,3 @@
+//! livejudge: a judge for Python live-coding interview tasks.
+pub mod text;
+pub mod compare;
