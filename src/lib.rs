@@ -1,3 +1,4 @@
 //! livejudge: a judge for Python live-coding interview tasks.
 pub mod text;
 pub mod compare;
+pub mod spec;

@@ -1,0 +1,870 @@
+//! Task spec stage: `tasks/<id>/task.toml` is parsed strictly, then validated into a [`Task`].
+//! Every problem is reported with its file, line, column and field, all at once.
+
+pub mod diagnostic;
+mod raw;
+pub mod units;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::compare::{Pattern, Segment};
+use diagnostic::{Locator, field_name};
+pub use diagnostic::{SpecError, SpecErrors};
+use raw::{RawCase, RawTask};
+
+pub const TASK_FILE: &str = "task.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The harness imports the submission and calls it.
+    Python,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Python => "python",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub case_wall_time: Duration,
+    pub run_wall_time: Duration,
+    pub cpu_time: Duration,
+    pub memory: u64,
+    pub output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            case_wall_time: Duration::from_secs(5),
+            run_wall_time: Duration::from_secs(60),
+            cpu_time: Duration::from_secs(30),
+            memory: 512 << 20,
+            output: 1 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PythonSpec {
+    pub requirements: Vec<String>,
+    pub min_version: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub group: String,
+    pub points: u32,
+    pub hidden: bool,
+    /// The rule of the contract this case checks, shown when it fails.
+    pub rule: Option<String>,
+    pub wall_time: Duration,
+    /// Sent to the harness inside the sandbox.
+    pub input: Value,
+    /// Kept by the judge; never enters the sandbox.
+    pub expect: Pattern,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub kind: Kind,
+    pub dir: PathBuf,
+    pub spec_file: PathBuf,
+    pub statement_file: PathBuf,
+    pub fixtures_dir: PathBuf,
+    /// File name the submission is placed under, e.g. `solution.py`.
+    pub entry: String,
+    /// Names the entry module must define (python kind).
+    pub required_names: Vec<String>,
+    pub python: PythonSpec,
+    pub harness_file: PathBuf,
+    pub limits: Limits,
+    pub groups: Vec<String>,
+    pub cases: Vec<Case>,
+}
+
+impl Task {
+    /// The module name the submission is imported as (`solution` for `solution.py`).
+    pub fn entry_module(&self) -> &str {
+        self.entry.strip_suffix(".py").unwrap_or(&self.entry)
+    }
+
+    pub fn statement(&self) -> std::io::Result<String> {
+        fs::read_to_string(&self.statement_file)
+    }
+}
+
+/// Where a task lives, from the command line's `TASK`: a path to a task folder, or an id
+/// under the tasks directory.
+pub fn resolve_task_dir(arg: &str, tasks_dir: &Path) -> Result<PathBuf, SpecErrors> {
+    let as_path = Path::new(arg);
+    let looks_like_path = arg.contains('/') || arg == "." || arg == "..";
+    if looks_like_path || as_path.join(TASK_FILE).is_file() && !tasks_dir.join(arg).exists() {
+        if as_path.join(TASK_FILE).is_file() {
+            return Ok(as_path.to_owned());
+        }
+        return Err(SpecError::new(
+            &as_path.join(TASK_FILE),
+            format!("no task at {}: {TASK_FILE} not found", as_path.display()),
+        )
+        .with_help("pass a task id from `livejudge list` or a folder that holds a task.toml")
+        .into());
+    }
+    let dir = tasks_dir.join(arg);
+    if dir.join(TASK_FILE).is_file() {
+        return Ok(dir);
+    }
+    let known = list_task_dirs(tasks_dir);
+    let ids: Vec<String> = known
+        .iter()
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let mut error = SpecError::new(
+        &dir,
+        format!("unknown task \"{arg}\" (looked in {})", tasks_dir.display()),
+    );
+    error = match closest(arg, &ids) {
+        Some(guess) => error.with_help(format!("did you mean \"{guess}\"?")),
+        None if ids.is_empty() => error
+            .with_help("no tasks found there; run from the repository root or pass --tasks DIR"),
+        None => error.with_help(format!("known tasks: {}", ids.join(", "))),
+    };
+    Err(error.into())
+}
+
+/// Task folders (those holding a task.toml) directly under `tasks_dir`, sorted.
+pub fn list_task_dirs(tasks_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(tasks_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(TASK_FILE).is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c.as_str())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j]))
+                .min(row[j] + 1)
+                .min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Loads and validates the task in `dir`.
+pub fn load(dir: &Path) -> Result<Task, SpecErrors> {
+    let spec_file = dir.join(TASK_FILE);
+    let bytes = fs::read(&spec_file).map_err(|e| {
+        SpecErrors(vec![SpecError::new(
+            &spec_file,
+            format!("cannot read the task file: {e}"),
+        )])
+    })?;
+    let source = String::from_utf8(bytes).map_err(|e| {
+        SpecErrors(vec![
+            SpecError::new(
+                &spec_file,
+                format!(
+                    "the task file is not valid UTF-8 (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .with_help("save task.toml as UTF-8"),
+        ])
+    })?;
+    let raw = parse_raw(&spec_file, &source)?;
+    Validator::new(dir, &spec_file, &source).validate(raw)
+}
+
+fn parse_raw(file: &Path, source: &str) -> Result<RawTask, SpecErrors> {
+    let deserializer = toml::Deserializer::parse(source).map_err(|e| {
+        let error = SpecError::new(file, format!("invalid TOML: {}", e.message().trim_end()))
+            .with_help("see https://toml.io for the syntax");
+        SpecErrors::from(match e.span() {
+            Some(span) => error.at_span(source, span),
+            None => error,
+        })
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().trim_end().to_owned();
+        let help = if message.starts_with("unknown field") {
+            "remove it or fix its spelling; docs/task-format.md lists every field".to_owned()
+        } else if let Some(rest) = message.strip_prefix("missing field ") {
+            format!("add {rest}; docs/task-format.md describes it")
+        } else {
+            "docs/task-format.md describes every field and its type".to_owned()
+        };
+        let mut error = SpecError::new(file, message).with_help(help);
+        if field != "." && !field.is_empty() {
+            error = error.with_field(field);
+        }
+        SpecErrors::from(match inner.span() {
+            Some(span) => error.at_span(source, span),
+            None => error,
+        })
+    })
+}
+
+struct Validator<'a> {
+    dir: &'a Path,
+    file: &'a Path,
+    locator: Locator<'a>,
+    errors: Vec<SpecError>,
+}
+
+fn key(k: &str) -> Segment {
+    Segment::Key(k.to_owned())
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    id.len() <= 64
+        && matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+}
+
+/// A relative path that stays inside its base folder.
+fn is_contained(relative: &str) -> bool {
+    let path = Path::new(relative);
+    !relative.is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+impl<'a> Validator<'a> {
+    fn new(dir: &'a Path, file: &'a Path, source: &'a str) -> Validator<'a> {
+        Validator {
+            dir,
+            file,
+            locator: Locator::new(source),
+            errors: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, path: &[Segment], message: impl Into<String>, help: impl Into<String>) {
+        let mut error = SpecError::new(self.file, message).with_help(help);
+        if !path.is_empty() {
+            error = error.with_field(field_name(path));
+        }
+        if let Some(span) = self.locator.span(path) {
+            error = error.at_span(self.locator.source(), span);
+        }
+        self.errors.push(error);
+    }
+
+    fn validate(mut self, raw: RawTask) -> Result<Task, SpecErrors> {
+        let folder_id = self
+            .dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.dir.to_owned())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let id = match &raw.id {
+            Some(id) if *id != folder_id => {
+                self.report(
+                    &[key("id")],
+                    format!("id \"{id}\" does not match the task folder \"{folder_id}\""),
+                    format!("rename the folder or set id = \"{folder_id}\""),
+                );
+                id.clone()
+            }
+            Some(id) => id.clone(),
+            None => folder_id,
+        };
+        if !is_valid_id(&id) {
+            self.report(
+                &[key("id")],
+                format!("invalid task id \"{id}\""),
+                "use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+            );
+        }
+        if raw.title.trim().is_empty() || raw.title.contains('\n') {
+            self.report(
+                &[key("title")],
+                "the title must be one non-empty line",
+                "write a one-line title, e.g. title = \"Caching decorator\"",
+            );
+        }
+        let kind = match raw.kind.as_str() {
+            "python" => Kind::Python,
+            "http" | "tcp" => {
+                self.report(
+                    &[key("kind")],
+                    format!(
+                        "kind \"{}\" is not supported by this version of livejudge",
+                        raw.kind
+                    ),
+                    "supported kinds: python",
+                );
+                Kind::Python
+            }
+            other => {
+                self.report(
+                    &[key("kind")],
+                    format!("unknown kind \"{other}\""),
+                    "use kind = \"python\" (the harness imports and calls the submission)",
+                );
+                Kind::Python
+            }
+        };
+
+        let statement_file = self
+            .dir
+            .join(raw.statement.as_deref().unwrap_or("README.md"));
+        if !statement_file.is_file() {
+            let path: &[Segment] = if raw.statement.is_some() {
+                &[key("statement")]
+            } else {
+                &[]
+            };
+            self.report(
+                path,
+                format!("the statement {} does not exist", statement_file.display()),
+                "write the candidate-facing statement in README.md next to task.toml, or set statement = \"FILE\"",
+            );
+        }
+
+        let fixtures_dir = match &raw.fixtures {
+            Some(relative) => self.dir.join(relative),
+            None => self.dir.join("..").join("..").join("fixtures").join(&id),
+        };
+
+        let entry = raw
+            .submission
+            .entry
+            .clone()
+            .unwrap_or_else(|| "solution.py".to_owned());
+        let module_ok = entry.strip_suffix(".py").is_some_and(is_identifier);
+        if !module_ok {
+            self.report(
+                &[key("submission"), key("entry")],
+                format!("entry \"{entry}\" is not an importable Python file name"),
+                "use a plain file name such as \"solution.py\"",
+            );
+        }
+        for (i, name) in raw.submission.names.iter().enumerate() {
+            if !is_identifier(name) {
+                self.report(
+                    &[key("submission"), key("names"), Segment::Index(i)],
+                    format!("\"{name}\" is not a Python identifier"),
+                    "list the names the submission must define, e.g. names = [\"cache\"]",
+                );
+            }
+        }
+
+        for (i, requirement) in raw.python.requirements.iter().enumerate() {
+            let trimmed = requirement.trim();
+            if trimmed.is_empty() || trimmed.starts_with('-') || trimmed.contains(['\n', '\r']) {
+                self.report(
+                    &[key("python"), key("requirements"), Segment::Index(i)],
+                    format!("\"{requirement}\" is not a requirement"),
+                    "write PyPI requirement strings such as \"flask==3.0.3\"; pip options are not allowed",
+                );
+            }
+        }
+        let min_version = raw.python.min_version.as_ref().and_then(|v| {
+            let parsed = v
+                .split_once('.')
+                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+            if parsed.is_none() {
+                self.report(
+                    &[key("python"), key("min_version")],
+                    format!("invalid Python version \"{v}\""),
+                    "write MAJOR.MINOR, e.g. min_version = \"3.10\"",
+                );
+            }
+            parsed
+        });
+
+        let harness_file = match &raw.harness {
+            Some(h) if !is_contained(&h.file) => {
+                self.report(
+                    &[key("harness"), key("file")],
+                    format!(
+                        "harness file \"{}\" must be a path inside the task folder",
+                        h.file
+                    ),
+                    "write a relative path such as \"harness.py\"",
+                );
+                PathBuf::new()
+            }
+            Some(h) => {
+                let path = self.dir.join(&h.file);
+                if !path.is_file() {
+                    self.report(
+                        &[key("harness"), key("file")],
+                        format!("harness file {} does not exist", path.display()),
+                        "create it or fix the path (relative to the task folder)",
+                    );
+                }
+                path
+            }
+            None => {
+                self.report(
+                    &[],
+                    "a python task needs a harness",
+                    "add [harness] with file = \"harness.py\"",
+                );
+                PathBuf::new()
+            }
+        };
+
+        let limits = self.limits(&raw.limits);
+        let groups = self.groups(&raw);
+        let cases = self.cases(&raw.cases, &limits, &groups, &fixtures_dir);
+
+        if self.errors.is_empty() {
+            Ok(Task {
+                id,
+                title: raw.title.trim().to_owned(),
+                kind,
+                dir: self.dir.to_owned(),
+                spec_file: self.file.to_owned(),
+                statement_file,
+                fixtures_dir,
+                entry,
+                required_names: raw.submission.names,
+                python: PythonSpec {
+                    requirements: raw
+                        .python
+                        .requirements
+                        .iter()
+                        .map(|r| r.trim().to_owned())
+                        .collect(),
+                    min_version,
+                },
+                harness_file,
+                limits,
+                groups,
+                cases,
+            })
+        } else {
+            Err(SpecErrors(self.errors))
+        }
+    }
+
+    fn limits(&mut self, raw: &raw::RawLimits) -> Limits {
+        let d = Limits::default();
+        let limits = Limits {
+            case_wall_time: raw.case_wall_time.unwrap_or(d.case_wall_time),
+            run_wall_time: raw.run_wall_time.unwrap_or(d.run_wall_time),
+            cpu_time: raw.cpu_time.unwrap_or(d.cpu_time),
+            memory: raw.memory.unwrap_or(d.memory),
+            output: raw.output.unwrap_or(d.output),
+        };
+        let ms = Duration::from_millis;
+        let s = Duration::from_secs;
+        let durations = [
+            ("case_wall_time", limits.case_wall_time, ms(10), s(600)),
+            ("run_wall_time", limits.run_wall_time, ms(100), s(7200)),
+            ("cpu_time", limits.cpu_time, ms(100), s(7200)),
+        ];
+        for (name, value, low, high) in durations {
+            if value < low || value > high {
+                self.report(
+                    &[key("limits"), key(name)],
+                    format!("{name} = {} is out of range", units::format_duration(value)),
+                    format!(
+                        "use a value between {} and {}",
+                        units::format_duration(low),
+                        units::format_duration(high)
+                    ),
+                );
+            }
+        }
+        let sizes = [
+            ("memory", limits.memory, 32 << 20, 64 << 30),
+            ("output", limits.output, 1 << 10, 1 << 30),
+        ];
+        for (name, value, low, high) in sizes {
+            if value < low || value > high {
+                self.report(
+                    &[key("limits"), key(name)],
+                    format!("{name} = {} is out of range", units::format_size(value)),
+                    format!(
+                        "use a value between {} and {}",
+                        units::format_size(low),
+                        units::format_size(high)
+                    ),
+                );
+            }
+        }
+        if limits.case_wall_time > limits.run_wall_time {
+            self.report(
+                &[key("limits"), key("case_wall_time")],
+                format!(
+                    "case_wall_time ({}) is longer than run_wall_time ({})",
+                    units::format_duration(limits.case_wall_time),
+                    units::format_duration(limits.run_wall_time)
+                ),
+                "a run holds every case: make run_wall_time at least case_wall_time",
+            );
+        }
+        limits
+    }
+
+    fn groups(&mut self, raw: &RawTask) -> Vec<String> {
+        match &raw.groups {
+            Some(groups) => {
+                for (i, group) in groups.iter().enumerate() {
+                    if groups[..i].contains(group) {
+                        self.report(
+                            &[key("groups"), Segment::Index(i)],
+                            format!("group \"{group}\" is listed twice"),
+                            "list each group once",
+                        );
+                    }
+                }
+                groups.clone()
+            }
+            None => {
+                let mut groups: Vec<String> = Vec::new();
+                for case in &raw.cases {
+                    let group = case.group.clone().unwrap_or_else(|| "basic".to_owned());
+                    if !groups.contains(&group) {
+                        groups.push(group);
+                    }
+                }
+                groups
+            }
+        }
+    }
+
+    fn cases(
+        &mut self,
+        raw: &[RawCase],
+        limits: &Limits,
+        groups: &[String],
+        fixtures_dir: &Path,
+    ) -> Vec<Case> {
+        if raw.is_empty() {
+            self.report(
+                &[],
+                "the task has no cases",
+                "add at least one [[cases]] table",
+            );
+        }
+        let mut first_seen: HashMap<&str, usize> = HashMap::new();
+        let mut cases = Vec::new();
+        for (i, case) in raw.iter().enumerate() {
+            let at = |field: &str| vec![key("cases"), Segment::Index(i), key(field)];
+            if !is_valid_id(&case.id) {
+                self.report(
+                    &at("id"),
+                    format!("invalid case id \"{}\"", case.id),
+                    "use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+                );
+            }
+            if let Some(first) = first_seen.insert(&case.id, i) {
+                let first_line = self
+                    .locator
+                    .span(&[key("cases"), Segment::Index(first), key("id")])
+                    .map(|s| self.locator.source()[..s.start].matches('\n').count() + 1);
+                self.report(
+                    &at("id"),
+                    format!(
+                        "duplicate case id \"{}\" (also used by cases[{first}]{})",
+                        case.id,
+                        first_line
+                            .map(|l| format!(" at line {l}"))
+                            .unwrap_or_default()
+                    ),
+                    "give every case a unique id",
+                );
+            }
+            if case.title.trim().is_empty() || case.title.contains('\n') {
+                self.report(
+                    &at("title"),
+                    "a case title must be one non-empty line",
+                    "describe what the case checks in a few words",
+                );
+            }
+            let group = case.group.clone().unwrap_or_else(|| "basic".to_owned());
+            if !groups.contains(&group) {
+                self.report(
+                    &at("group"),
+                    format!("group \"{group}\" is not in the task's groups list"),
+                    format!("use one of: {}, or add it to groups", groups.join(", ")),
+                );
+            }
+            let points = case.points.unwrap_or(1);
+            if points > 1000 {
+                self.report(
+                    &at("points"),
+                    format!("{points} points is out of range"),
+                    "use 0 to 1000 points",
+                );
+            }
+            let wall_time = case.wall_time.unwrap_or(limits.case_wall_time);
+            if wall_time < Duration::from_millis(10) || wall_time > limits.run_wall_time {
+                self.report(
+                    &at("wall_time"),
+                    format!(
+                        "wall_time = {} is out of range",
+                        units::format_duration(wall_time)
+                    ),
+                    format!(
+                        "use a value between 10ms and the task's run_wall_time ({})",
+                        units::format_duration(limits.run_wall_time)
+                    ),
+                );
+            }
+            let input = self.case_value(
+                i,
+                "input",
+                case.input.as_ref(),
+                case.input_file.as_deref(),
+                fixtures_dir,
+                false,
+            );
+            let expect_value = self.case_value(
+                i,
+                "expect",
+                case.expect.as_ref(),
+                case.expect_file.as_deref(),
+                fixtures_dir,
+                true,
+            );
+            let expect = expect_value.and_then(|(value, origin)| match Pattern::parse(&value) {
+                Ok(pattern) => Some(pattern),
+                Err(e) => {
+                    let help = e
+                        .help
+                        .clone()
+                        .unwrap_or_else(|| "docs/task-format.md lists the matchers".to_owned());
+                    match origin {
+                        Origin::Inline => {
+                            let mut path = at("expect");
+                            path.extend(e.path.segments().iter().cloned());
+                            self.report(&path, e.message, help);
+                        }
+                        Origin::File(file) => self.errors.push(
+                            SpecError::new(&file, format!("at {}: {}", e.path, e.message))
+                                .with_help(help),
+                        ),
+                    }
+                    None
+                }
+            });
+            if let (Some((input, _)), Some(expect)) = (input, expect) {
+                cases.push(Case {
+                    id: case.id.clone(),
+                    title: case.title.trim().to_owned(),
+                    group,
+                    points,
+                    hidden: case.hidden,
+                    rule: case.rule.as_ref().map(|r| r.trim().to_owned()),
+                    wall_time,
+                    input,
+                    expect,
+                });
+            }
+        }
+        cases
+    }
+
+    /// The case's `input`/`expect` value, written inline or in a fixture file (JSON).
+    fn case_value(
+        &mut self,
+        index: usize,
+        field: &str,
+        inline: Option<&toml::Value>,
+        file: Option<&str>,
+        fixtures_dir: &Path,
+        required: bool,
+    ) -> Option<(Value, Origin)> {
+        let at = |f: &str| vec![key("cases"), Segment::Index(index), key(f)];
+        let file_field = format!("{field}_file");
+        match (inline, file) {
+            (Some(_), Some(_)) => {
+                self.report(
+                    &at(&file_field),
+                    format!("both {field} and {file_field} are set"),
+                    format!("keep one: {field} inline, or {file_field} in the fixtures folder"),
+                );
+                None
+            }
+            (Some(value), None) => match toml_to_json(value) {
+                Ok(json) => Some((json, Origin::Inline)),
+                Err((inner, message)) => {
+                    let mut path = at(field);
+                    path.extend(inner);
+                    self.report(
+                        &path,
+                        message,
+                        "use strings, numbers, booleans, arrays and tables",
+                    );
+                    None
+                }
+            },
+            (None, Some(relative)) => {
+                if !is_contained(relative) {
+                    self.report(
+                        &at(&file_field),
+                        format!(
+                            "\"{relative}\" must be a relative path inside the fixtures folder"
+                        ),
+                        format!("put the file under {}", fixtures_dir.display()),
+                    );
+                    return None;
+                }
+                let path = fixtures_dir.join(relative);
+                match fs::read_to_string(&path) {
+                    Ok(text) => match serde_json::from_str::<Value>(&text) {
+                        Ok(json) => Some((json, Origin::File(path))),
+                        Err(e) => {
+                            let mut error = SpecError::new(&path, format!("invalid JSON: {e}"))
+                                .with_help("fixture files hold one JSON value");
+                            if e.line() > 0 {
+                                error.location = Some((e.line(), e.column()));
+                            }
+                            self.errors.push(error);
+                            None
+                        }
+                    },
+                    Err(e) => {
+                        self.report(
+                            &at(&file_field),
+                            format!("cannot read fixture {}: {e}", path.display()),
+                            format!(
+                                "create it (fixtures live in {}) or fix the name",
+                                fixtures_dir.display()
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, None) if required => {
+                self.report(
+                    &[key("cases"), Segment::Index(index)],
+                    format!("case has no {field}"),
+                    format!("add {field} = ... (inline) or {file_field} = \"NAME.json\""),
+                );
+                None
+            }
+            (None, None) => Some((Value::Object(Default::default()), Origin::Inline)),
+        }
+    }
+}
+
+enum Origin {
+    Inline,
+    File(PathBuf),
+}
+
+/// TOML to JSON, rejecting what JSON cannot carry (dates, NaN, infinities).
+fn toml_to_json(value: &toml::Value) -> Result<Value, (Vec<Segment>, String)> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => match serde_json::Number::from_f64(*f) {
+            Some(n) => Value::Number(n),
+            None => return Err((vec![], format!("{f} cannot be represented in JSON"))),
+        },
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => {
+            return Err((
+                vec![],
+                format!("dates are not supported here ({d}); write the date as a string"),
+            ));
+        }
+        toml::Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    toml_to_json(item).map_err(|(mut p, m)| {
+                        p.insert(0, Segment::Index(i));
+                        (p, m)
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .iter()
+                .map(|(k, item)| {
+                    toml_to_json(item)
+                        .map(|v| (k.clone(), v))
+                        .map_err(|(mut p, m)| {
+                            p.insert(0, Segment::Key(k.clone()));
+                            (p, m)
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_task_ids() {
+        let ids = vec!["caching-decorator".to_owned(), "json-api".to_owned()];
+        assert_eq!(
+            closest("caching-decorater", &ids),
+            Some("caching-decorator")
+        );
+        assert_eq!(closest("zzz", &ids), None);
+    }
+
+    #[test]
+    fn toml_values_become_json_and_dates_are_refused() {
+        let v: toml::Value = toml::from_str("a = [1, 2.5, \"x\", {b = true}]").unwrap();
+        assert_eq!(
+            toml_to_json(&v).unwrap(),
+            serde_json::json!({"a": [1, 2.5, "x", {"b": true}]})
+        );
+        let v: toml::Value = toml::from_str("a = [1, 1979-05-27]").unwrap();
+        let (path, message) = toml_to_json(&v).unwrap_err();
+        assert_eq!(path, vec![Segment::Key("a".into()), Segment::Index(1)]);
+        assert!(message.contains("dates are not supported"));
+    }
+}
