@@ -2,3 +2,4 @@
 pub mod text;
 pub mod compare;
 pub mod spec;
+pub mod pyenv;
