@@ -3,3 +3,6 @@ pub mod text;
 pub mod compare;
 pub mod spec;
 pub mod pyenv;
+pub mod sandbox;
+pub mod supervise;
+pub mod workspace;

@@ -1,0 +1,177 @@
+//! The per-submission workspace on the host: a private temporary folder holding the run
+//! directory (the submission), the judge directory (runtime and harness) and a TMPDIR.
+//!
+//! The run directory is written by untrusted code, so nothing here follows a symlink out of
+//! it: copying in never follows links, and removal never descends through one.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Limits on what a submission folder may hold, so a stray `node_modules` cannot stall a run.
+const MAX_FILES: usize = 5_000;
+const MAX_BYTES: u64 = 64 << 20;
+
+pub struct Workspace {
+    root: PathBuf,
+    pub run_dir: PathBuf,
+    pub judge_dir: PathBuf,
+    pub tmp_dir: PathBuf,
+}
+
+impl Workspace {
+    pub fn create() -> io::Result<Workspace> {
+        let root = tempfile::Builder::new()
+            .prefix("livejudge-")
+            .tempdir()?
+            .keep();
+        let workspace = Workspace {
+            run_dir: root.join("run"),
+            judge_dir: root.join("judge"),
+            tmp_dir: root.join("tmp"),
+            root,
+        };
+        for dir in [&workspace.run_dir, &workspace.judge_dir, &workspace.tmp_dir] {
+            fs::create_dir(dir)?;
+        }
+        Ok(workspace)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = remove_tree(&self.root);
+    }
+}
+
+/// What copying a submission folder left out.
+#[derive(Debug, Default)]
+pub struct CopyReport {
+    pub skipped: Vec<String>,
+}
+
+/// Copies a submission folder: directories and regular files only. Symlinks, devices and
+/// sockets are skipped (a link could point the judge at a file outside the submission).
+pub fn copy_submission_dir(from: &Path, to: &Path) -> io::Result<CopyReport> {
+    let mut report = CopyReport::default();
+    let mut files = 0usize;
+    let mut bytes = 0u64;
+    let mut stack = vec![(from.to_owned(), to.to_owned())];
+    while let Some((source_dir, target_dir)) = stack.pop() {
+        let mut entries: Vec<fs::DirEntry> =
+            fs::read_dir(&source_dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let source = entry.path();
+            let target = target_dir.join(entry.file_name());
+            let kind = fs::symlink_metadata(&source)?.file_type();
+            if kind.is_dir() {
+                fs::create_dir(&target)?;
+                stack.push((source, target));
+            } else if kind.is_file() {
+                files += 1;
+                bytes += copy_file_nofollow(&source, &target)?;
+                if files > MAX_FILES || bytes > MAX_BYTES {
+                    return Err(io::Error::other(format!(
+                        "the submission folder is too large (more than {MAX_FILES} files or {} MiB)",
+                        MAX_BYTES >> 20
+                    )));
+                }
+            } else {
+                let shown = source.strip_prefix(from).unwrap_or(&source);
+                report.skipped.push(shown.display().to_string());
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Copies a regular file without following a symlink at `source`, returning its size.
+pub fn copy_file_nofollow(source: &Path, target: &Path) -> io::Result<u64> {
+    let mut input = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(source)?;
+    if !input.metadata()?.is_file() {
+        return Err(io::Error::other(format!(
+            "{} is not a regular file",
+            source.display()
+        )));
+    }
+    let mut output = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)?;
+    io::copy(&mut input, &mut output)
+}
+
+/// Removes a tree the submission may have tampered with: it never follows symlinks
+/// (`remove_dir_all` unlinks them), and it restores permissions the submission took away
+/// (a `chmod 000` folder) before trying again.
+pub fn remove_tree(root: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(root) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(_) => {
+            make_removable(root);
+            fs::remove_dir_all(root)
+        }
+    }
+}
+
+fn make_removable(dir: &Path) {
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                make_removable(&entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_skips_links_and_removal_survives_locked_folders() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.txt");
+        fs::write(&secret, "do not copy").unwrap();
+
+        let source = tempfile::tempdir().unwrap();
+        fs::write(source.path().join("solution.py"), "x = 1").unwrap();
+        fs::create_dir(source.path().join("pkg")).unwrap();
+        fs::write(source.path().join("pkg/util.py"), "y = 2").unwrap();
+        std::os::unix::fs::symlink(&secret, source.path().join("pkg/leak.txt")).unwrap();
+
+        let workspace = Workspace::create().unwrap();
+        let report = copy_submission_dir(source.path(), &workspace.run_dir).unwrap();
+        assert_eq!(report.skipped, ["pkg/leak.txt"]);
+        assert!(workspace.run_dir.join("pkg/util.py").is_file());
+        assert!(!workspace.run_dir.join("pkg/leak.txt").exists());
+
+        // A link planted in the run dir pointing outside, and a folder locked with chmod 000.
+        std::os::unix::fs::symlink(outside.path(), workspace.run_dir.join("out")).unwrap();
+        let locked = workspace.run_dir.join("locked");
+        fs::create_dir(&locked).unwrap();
+        fs::write(locked.join("f"), "x").unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        let root = workspace.root().to_owned();
+        drop(workspace);
+        assert!(!root.exists());
+        assert_eq!(fs::read_to_string(&secret).unwrap(), "do not copy");
+    }
+}
