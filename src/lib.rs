@@ -6,3 +6,5 @@ pub mod pyenv;
 pub mod sandbox;
 pub mod supervise;
 pub mod workspace;
+pub mod observe;
+pub mod harness;

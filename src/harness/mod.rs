@@ -1,0 +1,825 @@
+//! Sandboxed run stage for `python` tasks: start the harness runtime on the submission, feed it
+//! case inputs, and turn its event stream into one [`Observation`] per case.
+//!
+//! All cases run in one process (fast: one interpreter start per submission). A case that
+//! hangs, crashes the process or floods the output is charged to that case only: the process
+//! is killed and a fresh one runs the remaining cases.
+
+use std::io::{Seek, Write};
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe;
+use tokio_util::sync::CancellationToken;
+
+use crate::observe::{
+    CaseObservation, LoadProblem, LoadProblemKind, Observation, RaisedException, TimeScope,
+};
+use crate::sandbox::{Launch, Launcher, ProcessLimits};
+use crate::spec::Task;
+use crate::supervise::{self, describe_status};
+use crate::text::{neutralize, tail_lines};
+
+pub const RUNTIME_SOURCE: &str = include_str!("runtime.py");
+pub const RUNTIME_FILE: &str = "livejudge_runtime.py";
+pub const HARNESS_FILE: &str = "harness.py";
+const PROTOCOL: u64 = 1;
+
+/// Descriptor numbers of the two channels inside the process.
+const CASES_FD: i32 = 3;
+const EVENTS_FD: i32 = 4;
+/// A single event line larger than this is a corrupted channel, not an observation.
+const MAX_EVENT_LINE: usize = 16 << 20;
+/// Grace between SIGTERM and SIGKILL when a run is stopped.
+const STOP_GRACE: Duration = Duration::from_millis(100);
+/// How long to keep reading events after the process exited.
+const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
+/// The import gets at least this long, however short the per-case limit.
+const MIN_LOAD_TIME: Duration = Duration::from_secs(10);
+/// After the last case, the runtime reports `done` at once; this is only a backstop.
+const DONE_TIMEOUT: Duration = Duration::from_secs(5);
+const STDERR_TAIL_LINES: usize = 30;
+const STDERR_TAIL_BYTES: usize = 4096;
+
+pub struct RunSetup<'a> {
+    pub task: &'a Task,
+    /// The interpreter of the task's environment.
+    pub python: PathBuf,
+    pub read_only: Vec<PathBuf>,
+    pub run_dir: PathBuf,
+    pub judge_dir: PathBuf,
+    pub tmp_dir: PathBuf,
+    pub launcher: &'a dyn Launcher,
+    /// How to name the entry file in messages: the candidate's own file name when a single
+    /// file was submitted (it runs as the task's entry name).
+    pub entry_display: String,
+}
+
+#[derive(Debug)]
+pub struct Interrupted;
+
+#[derive(Debug, Default, Clone)]
+pub struct RunStats {
+    /// Processes started: 1, plus one per crash or timeout that needed a restart.
+    pub attempts: u32,
+}
+
+/// Runs every case of the task; `sink` receives each observation as soon as it is known.
+pub async fn run(
+    setup: &RunSetup<'_>,
+    cancel: &CancellationToken,
+    sink: &mut dyn FnMut(CaseObservation),
+) -> Result<RunStats, Interrupted> {
+    let run_deadline = Instant::now() + setup.task.limits.run_wall_time;
+    let mut pending: Vec<usize> = (0..setup.task.cases.len()).collect();
+    let mut stats = RunStats::default();
+    while !pending.is_empty() {
+        if Instant::now() >= run_deadline {
+            let reason = format!(
+                "not run: the run's time limit ({}) was used up by earlier cases",
+                crate::spec::units::format_duration(setup.task.limits.run_wall_time)
+            );
+            for &index in &pending {
+                sink(resolved(
+                    index,
+                    Observation::NotRun {
+                        reason: reason.clone(),
+                    },
+                    Duration::ZERO,
+                ));
+            }
+            break;
+        }
+        stats.attempts += 1;
+        let end = Attempt::new(setup, &pending, run_deadline)
+            .run(cancel, sink)
+            .await?;
+        if end.resolved == 0 {
+            // Defensive: every attempt settles at least one case; never loop forever.
+            for &index in &pending {
+                sink(resolved(
+                    index,
+                    Observation::JudgeError("the harness made no progress".into()),
+                    Duration::ZERO,
+                ));
+            }
+            break;
+        }
+        pending.drain(..end.resolved.min(pending.len()));
+        if end.stop {
+            break;
+        }
+    }
+    Ok(stats)
+}
+
+fn resolved(case_index: usize, observation: Observation, duration: Duration) -> CaseObservation {
+    CaseObservation {
+        case_index,
+        observation,
+        duration,
+    }
+}
+
+struct AttemptEnd {
+    /// How many of the pending cases (from the front) are settled.
+    resolved: usize,
+    /// Nothing more can run (load problem, harness error, run time used up).
+    stop: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Started, waiting for the runtime's hello.
+    Starting,
+    /// The runtime imports the harness and the submission.
+    Loading,
+    Between,
+    InCase {
+        started: Instant,
+    },
+}
+
+enum End {
+    Done,
+    LoadFailed(LoadProblem),
+    HarnessError(String),
+    /// The events channel closed before `done`.
+    Closed,
+    Corrupt(String),
+    OutputLimit,
+    /// A deadline passed; `run` when it was the whole run's.
+    Timeout {
+        run: bool,
+    },
+}
+
+struct Attempt<'s, 'a> {
+    setup: &'s RunSetup<'a>,
+    pending: &'s [usize],
+    run_deadline: Instant,
+    /// Position in `pending` of the next case to start or the case running.
+    next: usize,
+    started: Instant,
+}
+
+impl<'s, 'a> Attempt<'s, 'a> {
+    fn new(setup: &'s RunSetup<'a>, pending: &'s [usize], run_deadline: Instant) -> Self {
+        Attempt {
+            setup,
+            pending,
+            run_deadline,
+            next: 0,
+            started: Instant::now(),
+        }
+    }
+
+    fn judge_error_for_all(
+        &self,
+        message: String,
+        sink: &mut dyn FnMut(CaseObservation),
+    ) -> AttemptEnd {
+        for &index in &self.pending[self.next..] {
+            sink(resolved(
+                index,
+                Observation::JudgeError(message.clone()),
+                Duration::ZERO,
+            ));
+        }
+        AttemptEnd {
+            resolved: self.pending.len(),
+            stop: true,
+        }
+    }
+
+    fn request(&self) -> Vec<u8> {
+        let task = self.setup.task;
+        let cases: Vec<Value> = self
+            .pending
+            .iter()
+            .map(|&i| json!({"id": task.cases[i].id, "input": task.cases[i].input}))
+            .collect();
+        json!({
+            "protocol": PROTOCOL,
+            "entry": task.entry,
+            "module": task.entry_module(),
+            "names": task.required_names,
+            "harness": self.setup.judge_dir.join(HARNESS_FILE),
+            "cases": cases,
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn start(&self) -> std::io::Result<(supervise::Running, pipe::Receiver)> {
+        let setup = self.setup;
+        // Inputs go through an unlinked file: no path in the run directory, no pipe to keep
+        // fed while the process starts.
+        let mut cases_file = tempfile::tempfile()?;
+        cases_file.write_all(&self.request())?;
+        cases_file.rewind()?;
+        let (events_read, events_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let venv_bin = setup
+            .python
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = [
+            ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
+            ("HOME", setup.run_dir.display().to_string()),
+            ("TMPDIR", setup.tmp_dir.display().to_string()),
+            ("LANG", "C.UTF-8".to_owned()),
+            ("LC_ALL", "C.UTF-8".to_owned()),
+            ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
+            ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+        let launch = Launch {
+            program: setup.python.clone(),
+            args: vec![
+                "-I".into(),
+                "-B".into(),
+                "-X".into(),
+                "utf8".into(),
+                setup.judge_dir.join(RUNTIME_FILE).into(),
+            ],
+            env,
+            work_dir: setup.run_dir.clone(),
+            read_only: setup.read_only.clone(),
+            pass_fds: vec![
+                (OwnedFd::from(cases_file), CASES_FD),
+                (events_write, EVENTS_FD),
+            ],
+            limits: ProcessLimits {
+                cpu_time: setup.task.limits.cpu_time,
+                memory: setup.task.limits.memory,
+            },
+        };
+        let running = supervise::spawn(setup.launcher.command(launch), setup.task.limits.output)?;
+        // `spawn` consumed the command, closing our copy of the write end: EOF on the
+        // events channel now means every process holding it is gone.
+        let events = pipe::Receiver::from_owned_fd(events_read)?;
+        Ok((running, events))
+    }
+
+    fn deadline(&self, phase: Phase, load_deadline: Instant, last_event: Instant) -> Instant {
+        let cases = &self.setup.task.cases;
+        let case_limit = |k: usize| {
+            self.pending
+                .get(k)
+                .map_or(Duration::ZERO, |&i| cases[i].wall_time)
+        };
+        let deadline = match phase {
+            Phase::Starting | Phase::Loading => load_deadline,
+            Phase::InCase { started } => started + case_limit(self.next),
+            Phase::Between if self.next == self.pending.len() => last_event + DONE_TIMEOUT,
+            Phase::Between => last_event + case_limit(self.next),
+        };
+        deadline.min(self.run_deadline)
+    }
+
+    async fn run(
+        mut self,
+        cancel: &CancellationToken,
+        sink: &mut dyn FnMut(CaseObservation),
+    ) -> Result<AttemptEnd, Interrupted> {
+        let (mut running, events) = match self.start() {
+            Ok(started) => started,
+            Err(e) => {
+                return Ok(
+                    self.judge_error_for_all(format!("cannot start the Python harness: {e}"), sink)
+                );
+            }
+        };
+        let capture = running.capture.clone();
+        let mut reader = LineReader::new(events);
+        let started = Instant::now();
+        let load_deadline = started + self.setup.task.limits.case_wall_time.max(MIN_LOAD_TIME);
+        let mut phase = Phase::Starting;
+        let mut last_event = started;
+        let mut drain_until: Option<Instant> = None;
+
+        let end = loop {
+            let deadline = self.deadline(phase, load_deadline, last_event);
+            let timer = drain_until.map_or(deadline, |d| d.min(deadline));
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(Interrupted),
+                _ = capture.limit_exceeded() => break End::OutputLimit,
+                line = reader.next_line() => {
+                    let line = match line {
+                        Ok(Some(line)) => line,
+                        Ok(None) => break End::Closed,
+                        Err(e) => break End::Corrupt(e),
+                    };
+                    last_event = Instant::now();
+                    match self.on_event(&line, &mut phase, sink) {
+                        Ok(None) => {}
+                        Ok(Some(end)) => break end,
+                        Err(e) => break End::Corrupt(e),
+                    }
+                }
+                _ = running.wait(), if drain_until.is_none() => {
+                    // Whatever the process left behind goes now; the events it wrote are
+                    // still in the pipe and read below.
+                    running.signal_group(nix::sys::signal::Signal::SIGKILL);
+                    drain_until = Some(Instant::now() + DRAIN_AFTER_EXIT);
+                }
+                _ = tokio::time::sleep_until(timer.into()) => {
+                    if drain_until.is_some_and(|d| Instant::now() >= d) && Instant::now() < deadline {
+                        break End::Closed;
+                    }
+                    break End::Timeout { run: Instant::now() >= self.run_deadline };
+                }
+            }
+        };
+
+        let status = match end {
+            // The runtime exits on its own right after `done` / a load failure.
+            End::Done | End::LoadFailed(_) | End::HarnessError(_) => {
+                running.terminate(Duration::from_secs(1)).await
+            }
+            _ => running.terminate(STOP_GRACE).await,
+        };
+        let (status, capture) = {
+            let _ = status;
+            running.finish().await
+        };
+        let stderr_tail = tail_lines(&capture.stderr_text(), STDERR_TAIL_LINES, STDERR_TAIL_BYTES);
+        Ok(self.settle(end, phase, status, stderr_tail, sink))
+    }
+
+    /// Handles one event line; returns how the attempt ends, if it does.
+    fn on_event(
+        &mut self,
+        line: &[u8],
+        phase: &mut Phase,
+        sink: &mut dyn FnMut(CaseObservation),
+    ) -> Result<Option<End>, String> {
+        let event: Value =
+            serde_json::from_slice(line).map_err(|e| format!("unreadable event ({e})"))?;
+        let kind = event
+            .get("event")
+            .and_then(Value::as_str)
+            .ok_or("an event without a type")?;
+        let expected_id = self
+            .pending
+            .get(self.next)
+            .map(|&i| self.setup.task.cases[i].id.as_str());
+        match (kind, *phase) {
+            ("hello", Phase::Starting) => {
+                if event.get("protocol").and_then(Value::as_u64) != Some(PROTOCOL) {
+                    return Ok(Some(End::HarnessError(format!(
+                        "the harness runtime speaks another protocol: {}",
+                        event.get("protocol").unwrap_or(&Value::Null)
+                    ))));
+                }
+                *phase = Phase::Loading;
+            }
+            ("harness-error", _) => {
+                let message = event.get("message").and_then(Value::as_str).unwrap_or("");
+                return Ok(Some(End::HarnessError(format!(
+                    "the task's harness failed:\n{}",
+                    neutralize(message)
+                ))));
+            }
+            ("load-failed", Phase::Loading) => {
+                let problem = event.get("problem").cloned().unwrap_or(Value::Null);
+                return Ok(Some(End::LoadFailed(load_problem(
+                    &problem,
+                    self.setup.task,
+                    &self.setup.entry_display,
+                ))));
+            }
+            ("loaded", Phase::Loading) => *phase = Phase::Between,
+            ("case-start", Phase::Between) => {
+                let id = event.get("id").and_then(Value::as_str);
+                if id != expected_id || id.is_none() {
+                    return Err(format!("case {id:?} started, expected {expected_id:?}"));
+                }
+                *phase = Phase::InCase {
+                    started: Instant::now(),
+                };
+            }
+            ("case-end", Phase::InCase { started }) => {
+                let id = event.get("id").and_then(Value::as_str);
+                if id != expected_id {
+                    return Err(format!("case {id:?} ended, expected {expected_id:?}"));
+                }
+                let observation = if let Some(value) = event.get("observation") {
+                    Observation::Value(value.clone())
+                } else if let Some(raised) = event.get("exception") {
+                    Observation::Raised(raised_exception(
+                        raised,
+                        &self.setup.task.entry,
+                        &self.setup.entry_display,
+                    ))
+                } else {
+                    return Err("a case ended with neither an observation nor an exception".into());
+                };
+                // Fast cases' start and end arrive in one read, so the judge's clock
+                // cannot time them; the runtime's own measure is used for display when it
+                // is plausible.
+                let measured = started.elapsed();
+                let reported = event
+                    .get("elapsed_ms")
+                    .and_then(Value::as_f64)
+                    .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                    .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+                    .filter(|d| *d <= self.started.elapsed());
+                sink(resolved(
+                    self.pending[self.next],
+                    observation,
+                    reported.unwrap_or(measured),
+                ));
+                self.next += 1;
+                *phase = Phase::Between;
+            }
+            ("done", Phase::Between) if self.next == self.pending.len() => {
+                return Ok(Some(End::Done));
+            }
+            (other, phase) => {
+                return Err(format!("unexpected event \"{other}\" while {phase:?}"));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Settles the case the attempt ended on (and, for problems that stop everything, the
+    /// cases after it).
+    fn settle(
+        &self,
+        end: End,
+        phase: Phase,
+        status: std::process::ExitStatus,
+        stderr_tail: String,
+        sink: &mut dyn FnMut(CaseObservation),
+    ) -> AttemptEnd {
+        use std::os::unix::process::ExitStatusExt;
+        let task = self.setup.task;
+        let remaining = &self.pending[self.next..];
+        if remaining.is_empty() {
+            // Every case has its observation; how the process ended after that is moot.
+            return AttemptEnd {
+                resolved: self.pending.len(),
+                stop: false,
+            };
+        }
+        let all_remaining = |observation: Observation, sink: &mut dyn FnMut(CaseObservation)| {
+            for &index in remaining {
+                sink(resolved(index, observation.clone(), Duration::ZERO));
+            }
+            AttemptEnd {
+                resolved: self.pending.len(),
+                stop: true,
+            }
+        };
+        let cpu_exhausted = status.signal() == Some(libc::SIGXCPU);
+        let loading = matches!(phase, Phase::Loading);
+        let load_failure = |kind: LoadProblemKind, message: String| {
+            Observation::NotLoaded(LoadProblem {
+                kind,
+                message,
+                details: (!stderr_tail.is_empty()).then(|| stderr_tail.clone()),
+            })
+        };
+        let current = match phase {
+            Phase::InCase { started } => Some(started.elapsed()),
+            _ => None,
+        };
+
+        let observation = match end {
+            End::Done => {
+                return AttemptEnd {
+                    resolved: self.pending.len(),
+                    stop: false,
+                };
+            }
+            End::LoadFailed(problem) => {
+                return all_remaining(Observation::NotLoaded(problem), sink);
+            }
+            End::HarnessError(message) => {
+                return all_remaining(Observation::JudgeError(message), sink);
+            }
+            End::Closed | End::Corrupt(_) if phase == Phase::Starting => {
+                let detail = match &end {
+                    End::Corrupt(e) => format!("the harness channel was corrupted ({e})"),
+                    _ => describe_status(status),
+                };
+                return all_remaining(
+                    Observation::JudgeError(format!(
+                        "the Python harness did not start ({detail}){}",
+                        if stderr_tail.is_empty() {
+                            String::new()
+                        } else {
+                            format!(":\n{stderr_tail}")
+                        }
+                    )),
+                    sink,
+                );
+            }
+            End::Timeout { run: true } => {
+                let limit = task.limits.run_wall_time;
+                if let Some(elapsed) = current {
+                    sink(resolved(
+                        remaining[0],
+                        Observation::TimedOut {
+                            limit,
+                            scope: TimeScope::Run,
+                            stderr_tail: stderr_tail.clone(),
+                        },
+                        elapsed,
+                    ));
+                }
+                let skip = usize::from(current.is_some());
+                let reason = format!(
+                    "not run: the run's time limit ({}) was used up",
+                    crate::spec::units::format_duration(limit)
+                );
+                for &index in &remaining[skip..] {
+                    sink(resolved(
+                        index,
+                        Observation::NotRun {
+                            reason: reason.clone(),
+                        },
+                        Duration::ZERO,
+                    ));
+                }
+                return AttemptEnd {
+                    resolved: self.pending.len(),
+                    stop: true,
+                };
+            }
+            End::Timeout { .. } if phase == Phase::Starting => {
+                return all_remaining(
+                    Observation::JudgeError("the Python harness did not start in time".into()),
+                    sink,
+                );
+            }
+            End::Timeout { .. } if loading => {
+                return all_remaining(
+                    load_failure(
+                        LoadProblemKind::TimeoutAtImport,
+                        format!(
+                            "importing {} did not finish within {}",
+                            self.setup.entry_display,
+                            crate::spec::units::format_duration(
+                                task.limits.case_wall_time.max(MIN_LOAD_TIME)
+                            )
+                        ),
+                    ),
+                    sink,
+                );
+            }
+            End::OutputLimit if loading => {
+                return all_remaining(
+                    load_failure(
+                        LoadProblemKind::OutputLimitAtImport,
+                        format!(
+                            "{} printed more than {} while being imported",
+                            self.setup.entry_display,
+                            crate::spec::units::format_size(task.limits.output)
+                        ),
+                    ),
+                    sink,
+                );
+            }
+            End::Closed | End::Corrupt(_) if loading => {
+                if cpu_exhausted {
+                    return all_remaining(
+                        load_failure(
+                            LoadProblemKind::TimeoutAtImport,
+                            format!(
+                                "importing {} used up the CPU time limit ({})",
+                                self.setup.entry_display,
+                                crate::spec::units::format_duration(task.limits.cpu_time)
+                            ),
+                        ),
+                        sink,
+                    );
+                }
+                let how = match &end {
+                    End::Corrupt(e) => format!("corrupted the harness channel ({e})"),
+                    _ => describe_status(status),
+                };
+                return all_remaining(
+                    load_failure(
+                        LoadProblemKind::CrashedAtImport,
+                        format!(
+                            "the process {how} while importing {}",
+                            self.setup.entry_display
+                        ),
+                    ),
+                    sink,
+                );
+            }
+            End::Timeout { .. } => Observation::TimedOut {
+                limit: task.cases[remaining[0]].wall_time,
+                scope: TimeScope::Case,
+                stderr_tail,
+            },
+            End::OutputLimit => Observation::OutputLimit {
+                limit: task.limits.output,
+            },
+            End::Closed if cpu_exhausted => Observation::TimedOut {
+                limit: task.limits.cpu_time,
+                scope: TimeScope::Cpu,
+                stderr_tail,
+            },
+            End::Closed => Observation::Crashed {
+                reason: match phase {
+                    Phase::InCase { .. } => {
+                        format!("the process {} during the case", describe_status(status))
+                    }
+                    _ => format!(
+                        "the process {} before the case started",
+                        describe_status(status)
+                    ),
+                },
+                stderr_tail,
+            },
+            End::Corrupt(e) => Observation::Crashed {
+                reason: format!(
+                    "the harness channel was corrupted ({e}); did the submission write to or close descriptor {EVENTS_FD}?"
+                ),
+                stderr_tail,
+            },
+        };
+        sink(resolved(
+            remaining[0],
+            observation,
+            current.unwrap_or(Duration::ZERO),
+        ));
+        AttemptEnd {
+            resolved: self.next + 1,
+            stop: false,
+        }
+    }
+}
+
+fn raised_exception(value: &Value, entry: &str, entry_display: &str) -> RaisedException {
+    let field =
+        |name: &str| neutralize(value.get(name).and_then(Value::as_str).unwrap_or_default());
+    RaisedException {
+        type_name: field("type"),
+        message: field("message"),
+        traceback: rename_entry(&field("traceback"), entry, entry_display),
+    }
+}
+
+/// Tracebacks name the file as it runs (`solution.py`); show the candidate's name for it.
+fn rename_entry(traceback: &str, entry: &str, entry_display: &str) -> String {
+    if entry == entry_display {
+        return traceback.to_owned();
+    }
+    traceback.replace(
+        &format!("File \"{entry}\""),
+        &format!("File \"{entry_display}\""),
+    )
+}
+
+/// Reads the runtime's description of why the submission did not load.
+fn load_problem(problem: &Value, task: &Task, entry: &str) -> LoadProblem {
+    let text = |name: &str| {
+        problem
+            .get(name)
+            .and_then(Value::as_str)
+            .map(neutralize)
+            .unwrap_or_default()
+    };
+    let number = |name: &str| problem.get(name).and_then(Value::as_u64);
+    match problem.get("kind").and_then(Value::as_str).unwrap_or("") {
+        "syntax-error" => {
+            let file = Some(text("file"))
+                .filter(|f| !f.is_empty() && *f != task.entry)
+                .unwrap_or_else(|| entry.to_owned());
+            let kind_name = Some(text("type"))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "SyntaxError".into());
+            let (line, column) = (number("line"), number("column"));
+            let place = match (line, column) {
+                (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+                (Some(l), None) => format!("{file}:{l}"),
+                _ => file.clone(),
+            };
+            let source_line = text("text");
+            let details = match (line, column) {
+                (Some(l), Some(c)) if !source_line.trim().is_empty() => {
+                    let shown = source_line.trim_end_matches(['\n', '\r']);
+                    let indent = shown.len() - shown.trim_start().len();
+                    let start = (c as usize).saturating_sub(1).saturating_sub(indent);
+                    let end = number("end_column")
+                        .map(|e| (e as usize).saturating_sub(1).saturating_sub(indent))
+                        .filter(|e| *e > start)
+                        .unwrap_or(start + 1);
+                    let gutter = l.to_string().len();
+                    Some(format!(
+                        "{l} | {}\n{:gutter$} | {}{}",
+                        shown.trim_start(),
+                        "",
+                        " ".repeat(start.min(shown.len())),
+                        "^".repeat((end - start).clamp(1, 80))
+                    ))
+                }
+                _ => None,
+            };
+            LoadProblem {
+                kind: LoadProblemKind::SyntaxError,
+                message: format!("{place}: {kind_name}: {}", text("message")),
+                details,
+            }
+        }
+        "missing-name" => {
+            let names: Vec<String> = problem
+                .get("names")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(neutralize).collect())
+                .unwrap_or_default();
+            LoadProblem {
+                kind: LoadProblemKind::MissingName,
+                message: format!(
+                    "{entry} does not define {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                details: None,
+            }
+        }
+        "exit-at-import" => LoadProblem {
+            kind: LoadProblemKind::ExitAtImport,
+            message: text("message"),
+            details: None,
+        },
+        _ => {
+            let type_name = text("type");
+            let kind = if type_name == "MemoryError" {
+                LoadProblemKind::MemoryAtImport
+            } else {
+                LoadProblemKind::ImportError
+            };
+            LoadProblem {
+                kind,
+                message: format!("importing {entry} raised {type_name}: {}", text("message")),
+                details: Some(rename_entry(&text("traceback"), &task.entry, entry))
+                    .filter(|t| !t.is_empty()),
+            }
+        }
+    }
+}
+
+/// Reads newline-terminated events with a bound on line length. Cancel-safe: a partial line
+/// stays buffered between calls.
+struct LineReader {
+    pipe: pipe::Receiver,
+    buffer: Vec<u8>,
+    scanned: usize,
+    eof: bool,
+}
+
+impl LineReader {
+    fn new(pipe: pipe::Receiver) -> LineReader {
+        LineReader {
+            pipe,
+            buffer: Vec::new(),
+            scanned: 0,
+            eof: false,
+        }
+    }
+
+    async fn next_line(&mut self) -> Result<Option<Vec<u8>>, String> {
+        loop {
+            if let Some(pos) = self.buffer[self.scanned..].iter().position(|b| *b == b'\n') {
+                let end = self.scanned + pos;
+                let line = self.buffer[..end].to_vec();
+                self.buffer.drain(..=end);
+                self.scanned = 0;
+                return Ok(Some(line));
+            }
+            self.scanned = self.buffer.len();
+            if self.buffer.len() > MAX_EVENT_LINE {
+                return Err(format!("an event line longer than {MAX_EVENT_LINE} bytes"));
+            }
+            if self.eof {
+                return if self.buffer.is_empty() {
+                    Ok(None)
+                } else {
+                    Err("the channel ended in the middle of an event".into())
+                };
+            }
+            self.buffer.reserve(64 * 1024);
+            match self.pipe.read_buf(&mut self.buffer).await {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => return Err(format!("reading the channel failed: {e}")),
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Observations: what the judge saw of one case, before any comparison. Everything in here
+//! that came from the sandbox is untrusted text.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// An exception raised by the submission (or escaping it), as the runtime described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RaisedException {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub message: String,
+    pub traceback: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeScope {
+    /// The case's wall-time limit.
+    Case,
+    /// The whole run's wall-time limit.
+    Run,
+    /// The CPU-time limit (SIGXCPU).
+    Cpu,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadProblemKind {
+    /// The entry file is not in the submission.
+    MissingEntry,
+    /// The module does not define a required name.
+    MissingName,
+    SyntaxError,
+    /// An exception while importing.
+    ImportError,
+    /// `exit()` while importing.
+    ExitAtImport,
+    /// The process died while importing.
+    CrashedAtImport,
+    TimeoutAtImport,
+    OutputLimitAtImport,
+    MemoryAtImport,
+}
+
+/// Why the submission could not be loaded; every case shares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadProblem {
+    pub kind: LoadProblemKind,
+    /// One line: `solution.py:3:9: SyntaxError: expected ':'`.
+    pub message: String,
+    /// The caret display, a traceback or the tail of stderr.
+    pub details: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// The harness's observation of the case.
+    Value(Value),
+    Raised(RaisedException),
+    TimedOut {
+        limit: Duration,
+        scope: TimeScope,
+        stderr_tail: String,
+    },
+    /// The process died (or corrupted the harness channel) during the case.
+    Crashed {
+        reason: String,
+        stderr_tail: String,
+    },
+    OutputLimit {
+        limit: u64,
+    },
+    NotLoaded(LoadProblem),
+    /// Not started because the run's time ran out first.
+    NotRun {
+        reason: String,
+    },
+    /// Livejudge's own fault; never blamed on the candidate.
+    JudgeError(String),
+}
+
+/// One case's observation with the judge-measured time it took.
+#[derive(Debug, Clone)]
+pub struct CaseObservation {
+    pub case_index: usize,
+    pub observation: Observation,
+    pub duration: Duration,
+}
