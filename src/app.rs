@@ -1,0 +1,311 @@
+//! Commands: wiring the stages together for `grade`, `list`, `show` and `setup`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, Command, Format, GradeArgs};
+use crate::compare::{matching, pretty};
+use crate::error::{Error, exit};
+use crate::grade::{Grader, submission_from_arg};
+use crate::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
+use crate::report::{HumanReporter, JsonReporter, Reporter};
+use crate::sandbox::Unisolated;
+use crate::spec::{self, Task};
+use crate::text::indent;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ENVIRONMENT);
+        }
+    };
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "livejudge: internal error (a bug in livejudge, not in the submission): {info}\n  \
+             please report it with the command you ran"
+        );
+    }));
+    // Unwinding (rather than exiting from the hook) runs the destructors that kill the
+    // submission's processes and remove its workspace.
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(run(cli))));
+    match outcome {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) => {
+            eprintln!("{}", error.render());
+            error.exit_code()
+        }
+        Err(_) => ExitCode::from(exit::INTERNAL),
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Grade(args) => grade(&cli, args).await,
+        Command::List => list(&cli),
+        Command::Show { task } => show(&cli, task),
+        Command::Setup { task } => setup(&cli, task.as_deref()),
+    }
+}
+
+fn load_task(cli: &Cli, arg: &str) -> Result<Task, Error> {
+    let dir = spec::resolve_task_dir(arg, &cli.tasks)?;
+    Ok(spec::load(&dir)?)
+}
+
+/// The task's environment: the interpreter and its cached venv, created on first use.
+fn prepare_python(cli: &Cli, task: &Task, cache: &Cache) -> Result<(Interpreter, Venv), Error> {
+    let interpreter = pyenv::resolve_interpreter(cli.python.as_deref(), cache)?;
+    if let Some((major, minor)) = task.python.min_version {
+        let (found_major, found_minor, _) = interpreter.version;
+        if (found_major, found_minor) < (major, minor) {
+            return Err(EnvError::TooOld {
+                program: interpreter.executable.display().to_string(),
+                found: interpreter.version_string(),
+                required: format!("{major}.{minor}"),
+            }
+            .into());
+        }
+    }
+    let mut spinner: Option<indicatif::ProgressBar> = None;
+    let mut on_progress = |progress: VenvProgress<'_>| match progress {
+        VenvProgress::Creating {
+            dir,
+            requirements,
+            tool,
+        } => {
+            let what = if requirements.is_empty() {
+                "no requirements".to_owned()
+            } else {
+                requirements.join(", ")
+            };
+            let message = format!(
+                "creating the Python environment for {} (Python {}, {what}) with {tool} in {}",
+                task.id,
+                interpreter.version_string(),
+                dir.display()
+            );
+            if std::io::stderr().is_terminal() {
+                let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+                bar.enable_steady_tick(Duration::from_millis(100));
+                spinner = Some(bar);
+            } else {
+                eprintln!("livejudge: {message}");
+            }
+        }
+        VenvProgress::Finished { elapsed } => {
+            let message = format!(
+                "livejudge: environment for {} ready in {}",
+                task.id,
+                crate::spec::units::format_duration(elapsed)
+            );
+            match spinner.take() {
+                Some(bar) => bar.finish_with_message(message),
+                None => eprintln!("{message}"),
+            }
+        }
+    };
+    let venv = pyenv::ensure_venv(
+        &interpreter,
+        &task.python.requirements,
+        cache,
+        &mut on_progress,
+    );
+    if let Some(bar) = spinner.take() {
+        bar.finish_and_clear();
+    }
+    Ok((interpreter, venv?))
+}
+
+async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
+    let task = load_task(cli, &args.task)?;
+    let submissions = args
+        .submissions
+        .iter()
+        .map(|path| {
+            submission_from_arg(path).map_err(|message| {
+                Error::input(
+                    message,
+                    Some("pass the candidate's .py file or the folder holding it".to_owned()),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (out, color): (Box<dyn Write>, bool) = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| {
+                Error::input(
+                    format!("cannot write the report to {}: {e}", path.display()),
+                    None,
+                )
+            })?;
+            (Box::new(std::io::BufWriter::new(file)), false)
+        }
+        None => {
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            (Box::new(std::io::stdout()), color)
+        }
+    };
+    let cache = Cache::locate()?;
+    let (interpreter, venv) = prepare_python(cli, &task, &cache)?;
+
+    let mut reporter: Box<dyn Reporter> = match args.format {
+        Format::Human => Box::new(HumanReporter::new(out, color)),
+        Format::Json => Box::new(JsonReporter::new(out)),
+    };
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn(cancel_on_signals(cancel.clone()));
+    let launcher = Unisolated;
+    let grader = Grader {
+        task: &task,
+        interpreter: &interpreter,
+        venv: &venv,
+        launcher: &launcher,
+        show_hidden: args.show_hidden,
+    };
+    let report = grader
+        .grade_all(&submissions, reporter.as_mut(), &cancel)
+        .await;
+    watcher.abort();
+    Ok(if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.has_judge_errors() {
+        exit::INTERNAL
+    } else if report.passed {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+/// Ctrl-C or SIGTERM stops grading cleanly (processes killed, workspaces removed, partial
+/// report written); a second Ctrl-C exits at once.
+async fn cancel_on_signals(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    eprintln!("livejudge: interrupted, stopping (press Ctrl-C again to exit at once)");
+    cancel.cancel();
+    let _ = tokio::signal::ctrl_c().await;
+    std::process::exit(i32::from(exit::INTERRUPTED));
+}
+
+fn list(cli: &Cli) -> Result<u8, Error> {
+    let dirs = spec::list_task_dirs(&cli.tasks);
+    if dirs.is_empty() {
+        return Err(Error::input(
+            format!("no tasks found in {}", cli.tasks.display()),
+            Some("run from the repository root or pass --tasks DIR".to_owned()),
+        ));
+    }
+    let mut code = exit::PASSED;
+    let mut rows = Vec::new();
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match spec::load(dir) {
+            Ok(task) => rows.push((
+                task.id.clone(),
+                task.kind.name().to_owned(),
+                format!("{} ({} cases)", task.title, task.cases.len()),
+            )),
+            Err(errors) => {
+                code = exit::USAGE;
+                rows.push((name, "?".into(), "invalid task.toml (details below)".into()));
+                eprintln!("{}", Error::Spec(errors).render());
+            }
+        }
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (id, kind, title) in rows {
+        println!("{id:width$}  {kind:6}  {title}");
+    }
+    Ok(code)
+}
+
+fn show(cli: &Cli, arg: &str) -> Result<u8, Error> {
+    let task = load_task(cli, arg)?;
+    let statement = task.statement().map_err(|e| {
+        Error::input(
+            format!("cannot read {}: {e}", task.statement_file.display()),
+            None,
+        )
+    })?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}\n", statement.trim_end());
+    let public: Vec<_> = task.cases.iter().filter(|c| !c.hidden).collect();
+    let _ = writeln!(
+        out,
+        "## Public cases ({} of {})\n",
+        public.len(),
+        task.cases.len()
+    );
+    for case in public {
+        let points = if case.points == 1 { "point" } else { "points" };
+        let _ = writeln!(
+            out,
+            "### {} — {} [{}, {} {points}]",
+            case.id, case.title, case.group, case.points
+        );
+        if let Some(rule) = &case.rule {
+            let _ = writeln!(out, "rule: {rule}");
+        }
+        let _ = writeln!(out, "input:\n{}", indent(&pretty(&case.input), "    "));
+        let expected = matching::project(&case.expect, None);
+        let _ = writeln!(out, "expected:\n{}\n", indent(&pretty(&expected), "    "));
+    }
+    let hidden = task.cases.iter().filter(|c| c.hidden).count();
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "{hidden} hidden case(s) are graded too; their data is not shown."
+        );
+    }
+    Ok(exit::PASSED)
+}
+
+fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
+    let dirs = match arg {
+        Some(arg) => vec![spec::resolve_task_dir(arg, &cli.tasks)?],
+        None => spec::list_task_dirs(&cli.tasks),
+    };
+    if dirs.is_empty() {
+        return Err(Error::input(
+            format!("no tasks found in {}", cli.tasks.display()),
+            Some("run from the repository root or pass --tasks DIR".to_owned()),
+        ));
+    }
+    let cache = Cache::locate()?;
+    for dir in dirs {
+        let task = spec::load(&dir)?;
+        let (_, venv) = prepare_python(cli, &task, &cache)?;
+        println!("{}: ready ({})", task.id, display_home(&venv.dir));
+    }
+    Ok(exit::PASSED)
+}
+
+fn display_home(path: &Path) -> String {
+    match dirs::home_dir().and_then(|home| path.strip_prefix(home).ok().map(Path::to_owned)) {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    }
+}

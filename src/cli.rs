@@ -1,0 +1,87 @@
+//! The command line (a fixed surface: see README.md).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    every case of every submission passed
+  1    some case failed
+  2    usage, task-spec or input error (a malformed task.toml, a missing submission)
+  3    environment error (no usable Python, a failed package install, an unusable cache)
+  4    internal error (a judge-error verdict): the results are not reliable
+  130  interrupted (Ctrl-C or SIGTERM); what finished is still reported
+
+Environment:
+  LIVEJUDGE_PYTHON     the interpreter to use when --python is not given (default: python3)
+  LIVEJUDGE_CACHE_DIR  where Python environments are cached (default: ~/.cache/livejudge)
+  NO_COLOR             disables colour in the human report";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "livejudge",
+    version,
+    about = "Grades Python live-coding submissions against task specs, with readable diffs.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Folder holding the tasks (one sub-folder per task).
+    #[arg(long, global = true, value_name = "DIR", default_value = "tasks")]
+    pub tasks: PathBuf,
+
+    /// Python interpreter to build task environments from [default: $LIVEJUDGE_PYTHON, else python3].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub python: Option<OsString>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Grade one or more submissions against a task.
+    #[command(after_help = EXIT_CODES)]
+    Grade(GradeArgs),
+    /// List the tasks with their titles.
+    List,
+    /// Show a task's statement and its public cases.
+    Show {
+        /// Task id (under --tasks) or path to a task folder.
+        task: String,
+    },
+    /// Create the Python environments of one task (or all tasks) ahead of time.
+    Setup {
+        /// Task id or path; all tasks when omitted.
+        task: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GradeArgs {
+    /// Task id (under --tasks) or path to a task folder.
+    pub task: String,
+
+    /// A .py file (placed as the task's entry file) or a folder (copied whole).
+    #[arg(required = true, value_name = "SUBMISSION")]
+    pub submissions: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show the data, diffs and output of hidden cases too.
+    #[arg(long)]
+    pub show_hidden: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}

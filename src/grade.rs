@@ -1,0 +1,303 @@
+//! Grading: for each submission, prepare a workspace, run the cases in the sandbox, judge each
+//! observation and tell the reporters. Reporters only receive events; they never reach back.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::harness::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup};
+use crate::observe::{CaseObservation, LoadProblem, LoadProblemKind, Observation};
+use crate::pyenv::{Interpreter, Venv};
+use crate::report::{Event, Reporter};
+use crate::sandbox::{Isolation, Launcher};
+use crate::spec::Task;
+use crate::verdict::{self, CaseResult, SubmissionResult, Verdict};
+use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A submission as given on the command line.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub path: PathBuf,
+    pub is_dir: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PythonInfo {
+    pub executable: PathBuf,
+    pub version: String,
+}
+
+/// The whole report: the JSON document printed by `--format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GradeReport {
+    pub schema_version: u32,
+    pub livejudge_version: &'static str,
+    pub task: String,
+    pub task_title: String,
+    pub kind: &'static str,
+    pub isolation: Isolation,
+    pub python: PythonInfo,
+    pub passed: bool,
+    pub passed_submissions: usize,
+    pub passed_cases: usize,
+    pub failed_cases: usize,
+    pub interrupted: bool,
+    pub submissions: Vec<SubmissionResult>,
+}
+
+impl GradeReport {
+    pub fn has_judge_errors(&self) -> bool {
+        self.submissions
+            .iter()
+            .flat_map(|s| &s.cases)
+            .any(|c| c.verdict == Verdict::JudgeError)
+    }
+}
+
+pub struct Grader<'a> {
+    pub task: &'a Task,
+    pub interpreter: &'a Interpreter,
+    pub venv: &'a Venv,
+    pub launcher: &'a dyn Launcher,
+    pub show_hidden: bool,
+}
+
+impl Grader<'_> {
+    /// Grades every submission in order; on interruption the report holds what finished.
+    pub async fn grade_all(
+        &self,
+        submissions: &[Submission],
+        reporter: &mut dyn Reporter,
+        cancel: &CancellationToken,
+    ) -> GradeReport {
+        let mut report = GradeReport {
+            schema_version: SCHEMA_VERSION,
+            livejudge_version: env!("CARGO_PKG_VERSION"),
+            task: self.task.id.clone(),
+            task_title: self.task.title.clone(),
+            kind: self.task.kind.name(),
+            isolation: self.launcher.isolation(),
+            python: PythonInfo {
+                executable: self.interpreter.executable.clone(),
+                version: self.interpreter.version_string(),
+            },
+            passed: false,
+            passed_submissions: 0,
+            passed_cases: 0,
+            failed_cases: 0,
+            interrupted: false,
+            submissions: Vec::new(),
+        };
+        reporter.event(&Event::Started {
+            task: self.task,
+            report: &report,
+            submissions: submissions.len(),
+        });
+        for (index, submission) in submissions.iter().enumerate() {
+            match self.grade_one(index, submission, reporter, cancel).await {
+                Some(result) => {
+                    reporter.event(&Event::SubmissionFinished {
+                        index,
+                        result: &result,
+                    });
+                    report.submissions.push(result);
+                }
+                None => {
+                    report.interrupted = true;
+                    break;
+                }
+            }
+        }
+        report.passed_submissions = report.submissions.iter().filter(|s| s.passed).count();
+        report.passed_cases = report.submissions.iter().map(|s| s.passed_cases).sum();
+        report.failed_cases = report.submissions.iter().map(|s| s.failed_cases).sum();
+        report.passed = !report.interrupted
+            && report.submissions.len() == submissions.len()
+            && report.submissions.iter().all(|s| s.passed);
+        reporter.event(&Event::Finished { report: &report });
+        report
+    }
+
+    /// `None` when interrupted.
+    async fn grade_one(
+        &self,
+        index: usize,
+        submission: &Submission,
+        reporter: &mut dyn Reporter,
+        cancel: &CancellationToken,
+    ) -> Option<SubmissionResult> {
+        let task = self.task;
+        let started = Instant::now();
+        let shown_path = submission.path.display().to_string();
+        reporter.event(&Event::SubmissionStarted {
+            index,
+            path: &shown_path,
+        });
+        let mut results: Vec<Option<CaseResult>> = vec![None; task.cases.len()];
+        let mut problem: Option<LoadProblem> = None;
+        let mut attempts = 0;
+
+        let mut record = |observed: CaseObservation, reporter: &mut dyn Reporter| {
+            if let Observation::NotLoaded(p) = &observed.observation
+                && problem.is_none()
+            {
+                problem = Some(p.clone());
+                reporter.event(&Event::LoadFailed { index, problem: p });
+            }
+            let case = &task.cases[observed.case_index];
+            let result = verdict::judge(
+                case,
+                &observed.observation,
+                observed.duration,
+                &task.limits,
+                self.show_hidden,
+            );
+            reporter.event(&Event::CaseFinished {
+                submission: index,
+                case: &result,
+            });
+            results[observed.case_index] = Some(result);
+        };
+
+        match self.prepare(submission) {
+            Err(message) => {
+                for case_index in 0..task.cases.len() {
+                    record(
+                        CaseObservation {
+                            case_index,
+                            observation: Observation::JudgeError(message.clone()),
+                            duration: Default::default(),
+                        },
+                        reporter,
+                    );
+                }
+            }
+            Ok(Prepared::EntryMissing(missing)) => {
+                for case_index in 0..task.cases.len() {
+                    record(
+                        CaseObservation {
+                            case_index,
+                            observation: Observation::NotLoaded(missing.clone()),
+                            duration: Default::default(),
+                        },
+                        reporter,
+                    );
+                }
+            }
+            Ok(Prepared::Ready(workspace)) => {
+                let setup = RunSetup {
+                    task,
+                    python: self.venv.python.clone(),
+                    read_only: vec![
+                        self.venv.dir.clone(),
+                        self.interpreter.prefix.clone(),
+                        workspace.judge_dir.clone(),
+                    ],
+                    run_dir: workspace.run_dir.clone(),
+                    judge_dir: workspace.judge_dir.clone(),
+                    tmp_dir: workspace.tmp_dir.clone(),
+                    launcher: self.launcher,
+                    entry_display: if submission.is_dir {
+                        task.entry.clone()
+                    } else {
+                        submission
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| task.entry.clone())
+                    },
+                };
+                let mut sink = |observed: CaseObservation| record(observed, reporter);
+                match harness::run(&setup, cancel, &mut sink).await {
+                    Ok(stats) => attempts = stats.attempts,
+                    Err(harness::Interrupted) => return None,
+                }
+                drop(workspace);
+            }
+        }
+
+        let cases: Vec<CaseResult> = results.into_iter().flatten().collect();
+        let passed_cases = cases.iter().filter(|c| c.passed).count();
+        let failed_cases = cases.len() - passed_cases;
+        Some(SubmissionResult {
+            path: shown_path,
+            passed: failed_cases == 0 && cases.len() == task.cases.len(),
+            passed_cases,
+            failed_cases,
+            score: verdict::score(&task.groups, &cases),
+            problem,
+            attempts,
+            duration_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
+            cases,
+        })
+    }
+
+    fn prepare(&self, submission: &Submission) -> Result<Prepared, String> {
+        let task = self.task;
+        let workspace =
+            Workspace::create().map_err(|e| format!("cannot create a workspace: {e}"))?;
+        let entry_target = workspace.run_dir.join(&task.entry);
+        if submission.is_dir {
+            copy_submission_dir(&submission.path, &workspace.run_dir)
+                .map_err(|e| format!("cannot copy {}: {e}", submission.path.display()))?;
+            let entry_ok = std::fs::symlink_metadata(&entry_target).is_ok_and(|m| m.is_file());
+            if !entry_ok {
+                return Ok(Prepared::EntryMissing(LoadProblem {
+                    kind: LoadProblemKind::MissingEntry,
+                    message: format!(
+                        "{} not found in the submission folder {}",
+                        task.entry,
+                        submission.path.display()
+                    ),
+                    details: None,
+                }));
+            }
+        } else {
+            copy_file_nofollow(&submission.path, &entry_target)
+                .map_err(|e| format!("cannot copy {}: {e}", submission.path.display()))?;
+        }
+        std::fs::write(workspace.judge_dir.join(RUNTIME_FILE), RUNTIME_SOURCE)
+            .map_err(|e| format!("cannot write the harness runtime: {e}"))?;
+        std::fs::copy(&task.harness_file, workspace.judge_dir.join(HARNESS_FILE))
+            .map_err(|e| format!("cannot copy the harness: {e}"))?;
+        Ok(Prepared::Ready(workspace))
+    }
+}
+
+enum Prepared {
+    Ready(Workspace),
+    EntryMissing(LoadProblem),
+}
+
+/// Checks a command-line submission path before any grading starts.
+pub fn submission_from_arg(path: &Path) -> Result<Submission, String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("submission {} not found ({e})", path.display()))?;
+    if meta.is_dir() {
+        return Ok(Submission {
+            path: path.to_owned(),
+            is_dir: true,
+        });
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "submission {} is neither a file nor a folder",
+            path.display()
+        ));
+    }
+    if path.extension().is_none_or(|e| e != "py") {
+        return Err(format!(
+            "submission {} is not a .py file; pass a Python file or a folder",
+            path.display()
+        ));
+    }
+    std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Submission {
+        path: path.to_owned(),
+        is_dir: false,
+    })
+}

@@ -1,0 +1,226 @@
+//! The report for people: one line per case as it finishes, what went wrong under each
+//! failure, a score per submission, and `N passed, N failed` on the last line.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::{Event, Reporter};
+use crate::text::{indent, neutralize};
+use crate::verdict::{CaseResult, SubmissionResult};
+
+pub struct HumanReporter {
+    out: Box<dyn Write>,
+    color: bool,
+    id_width: usize,
+    title_width: usize,
+    /// Set when the current submission failed to load: its cases get one line each.
+    load_failed: bool,
+}
+
+struct Palette {
+    pass: Style,
+    fail: Style,
+    verdict: Style,
+    rule: Style,
+    dim: Style,
+    bold: Style,
+}
+
+impl Palette {
+    fn new(color: bool) -> Palette {
+        if !color {
+            let plain = Style::new();
+            return Palette {
+                pass: plain,
+                fail: plain,
+                verdict: plain,
+                rule: plain,
+                dim: plain,
+                bold: plain,
+            };
+        }
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        Palette {
+            pass: Style::new().fg_color(Some(AnsiColor::Green.into())),
+            fail: red,
+            verdict: red.bold(),
+            rule: Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            dim: Style::new().dimmed(),
+            bold: Style::new().bold(),
+        }
+    }
+}
+
+fn format_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+impl HumanReporter {
+    pub fn new(out: Box<dyn Write>, color: bool) -> HumanReporter {
+        HumanReporter {
+            out,
+            color,
+            id_width: 0,
+            title_width: 0,
+            load_failed: false,
+        }
+    }
+
+    fn case_line(&mut self, case: &CaseResult) {
+        let p = Palette::new(self.color);
+        let (mark, style) = if case.passed {
+            ("✓", p.pass)
+        } else {
+            ("✗", p.fail)
+        };
+        let title = crate::text::truncate_chars(&case.title, self.title_width);
+        let hidden = if case.hidden { " (hidden)" } else { "" };
+        let time = if case.ran {
+            format_ms(case.duration_ms)
+        } else {
+            "not run".to_owned()
+        };
+        let _ = writeln!(
+            self.out,
+            "  {style}{mark}{style:#} {:id_w$}  {:title_w$}  {dim}{time}{hidden}{dim:#}",
+            case.id,
+            title,
+            id_w = self.id_width,
+            title_w = self.title_width,
+            dim = p.dim,
+        );
+        if case.passed || (self.load_failed && !case.ran) {
+            return;
+        }
+        let pad = "      ";
+        let mut lines = case.message.lines();
+        let first = lines.next().unwrap_or("");
+        let _ = writeln!(
+            self.out,
+            "{pad}{}{}{:#}: {}",
+            p.verdict,
+            case.verdict.name(),
+            p.verdict,
+            neutralize(first)
+        );
+        for line in lines {
+            let line = neutralize(line);
+            if line.starts_with("rule: ") {
+                let _ = writeln!(self.out, "{pad}{}{line}{:#}", p.rule, p.rule);
+            } else {
+                let _ = writeln!(self.out, "{pad}{line}");
+            }
+        }
+        if let Some(details) = &case.details {
+            let _ = writeln!(self.out, "{}", indent(&neutralize(details), "        "));
+        }
+        if let Some(diff) = &case.diff {
+            let _ = writeln!(self.out, "{}", indent(&diff.render(self.color), pad));
+        }
+    }
+
+    fn submission_summary(&mut self, result: &SubmissionResult) {
+        let p = Palette::new(self.color);
+        let groups: Vec<String> = result
+            .score
+            .groups
+            .iter()
+            .map(|g| format!("{} {}/{}", g.group, g.points, g.max_points))
+            .collect();
+        let _ = writeln!(
+            self.out,
+            "  {}score {}/{}{:#} ({}) · {} passed, {} failed · {}",
+            p.bold,
+            result.score.points,
+            result.score.max_points,
+            p.bold,
+            groups.join(", "),
+            result.passed_cases,
+            result.failed_cases,
+            format_ms(result.duration_ms)
+        );
+    }
+}
+
+impl Reporter for HumanReporter {
+    fn event(&mut self, event: &Event<'_>) {
+        let p = Palette::new(self.color);
+        match event {
+            Event::Started { task, report, .. } => {
+                self.id_width = task
+                    .cases
+                    .iter()
+                    .map(|c| c.id.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                self.title_width = task
+                    .cases
+                    .iter()
+                    .map(|c| c.title.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(56);
+                let _ = writeln!(
+                    self.out,
+                    "{}{}{:#} — {}",
+                    p.bold, task.id, p.bold, task.title
+                );
+                let _ = writeln!(
+                    self.out,
+                    "{}Python {} · isolation: {}{:#}",
+                    p.dim,
+                    report.python.version,
+                    report.isolation.name(),
+                    p.dim
+                );
+            }
+            Event::SubmissionStarted { path, .. } => {
+                self.load_failed = false;
+                let _ = writeln!(self.out, "\n{}{}{:#}", p.bold, neutralize(path), p.bold);
+            }
+            Event::LoadFailed { problem, .. } => {
+                self.load_failed = true;
+                let _ = writeln!(
+                    self.out,
+                    "  {}✗ the submission could not be loaded{:#}",
+                    p.verdict, p.verdict
+                );
+                let _ = writeln!(self.out, "      {}", neutralize(&problem.message));
+                if let Some(details) = &problem.details {
+                    let _ = writeln!(self.out, "{}", indent(&neutralize(details), "        "));
+                }
+            }
+            Event::CaseFinished { case, .. } => self.case_line(case),
+            Event::SubmissionFinished { result, .. } => self.submission_summary(result),
+            Event::Finished { report } => {
+                let _ = writeln!(self.out);
+                let total = report.submissions.len();
+                if report.interrupted {
+                    let _ = writeln!(
+                        self.out,
+                        "{}interrupted{:#}: {total} submission(s) finished before the interruption",
+                        p.verdict, p.verdict
+                    );
+                } else if total > 1 {
+                    let _ = writeln!(
+                        self.out,
+                        "{total} submissions: {} passed every case, {} did not",
+                        report.passed_submissions,
+                        total - report.passed_submissions
+                    );
+                }
+                let _ = writeln!(
+                    self.out,
+                    "{} passed, {} failed",
+                    report.passed_cases, report.failed_cases
+                );
+                let _ = self.out.flush();
+            }
+        }
+    }
+}

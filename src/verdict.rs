@@ -1,0 +1,409 @@
+//! Verdict stage: an observation judged against the case's expectation, and the per-submission
+//! score. This is also the shape of the JSON report (docs/report.schema.json).
+
+use serde::Serialize;
+
+use crate::compare::{self, Diff, Mismatch};
+use crate::observe::{LoadProblem, LoadProblemKind, Observation, TimeScope};
+use crate::spec::units::{format_duration, format_size};
+use crate::spec::{Case, Limits};
+use crate::text::truncate_chars;
+
+/// The closed set of verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    /// The observation differs from the expectation.
+    Wrong,
+    /// The submission raised an exception (at import or during the case).
+    Error,
+    /// A wall-time or CPU-time limit was hit.
+    Timeout,
+    MemoryLimit,
+    OutputLimit,
+    /// The process died or corrupted the harness channel.
+    Crashed,
+    /// The entry file or a required name is absent.
+    Missing,
+    /// Livejudge's own fault; never blamed on the candidate.
+    JudgeError,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Wrong => "wrong",
+            Verdict::Error => "error",
+            Verdict::Timeout => "timeout",
+            Verdict::MemoryLimit => "memory-limit",
+            Verdict::OutputLimit => "output-limit",
+            Verdict::Crashed => "crashed",
+            Verdict::Missing => "missing",
+            Verdict::JudgeError => "judge-error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub title: String,
+    pub group: String,
+    pub points: u32,
+    pub hidden: bool,
+    pub passed: bool,
+    pub verdict: Verdict,
+    /// What went wrong, every mismatch on its own line, then the rule the case checks.
+    pub message: String,
+    pub rule: Option<String>,
+    pub mismatches: Vec<Mismatch>,
+    pub diff: Option<Diff>,
+    /// A traceback, a caret display or the tail of stderr.
+    pub details: Option<String>,
+    /// False when the case never started (the submission did not load, time ran out).
+    pub ran: bool,
+    /// True when details of a hidden case were withheld.
+    pub redacted: bool,
+    pub duration_ms: f64,
+}
+
+/// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
+/// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
+pub fn judge(
+    case: &Case,
+    observation: &Observation,
+    duration: std::time::Duration,
+    limits: &Limits,
+    show_hidden: bool,
+) -> CaseResult {
+    let mut mismatches = Vec::new();
+    let mut diff = None;
+    let mut details = None;
+    let mut ran = true;
+    let (verdict, summary) = match observation {
+        Observation::Value(value) => {
+            let comparison = compare::compare(&case.expect, value);
+            if comparison.passed() {
+                (Verdict::Pass, String::new())
+            } else {
+                mismatches = comparison.mismatches;
+                diff = comparison.diff;
+                (Verdict::Wrong, mismatch_summary(&mismatches))
+            }
+        }
+        Observation::Raised(raised) => {
+            details = Some(raised.traceback.clone()).filter(|t| !t.is_empty());
+            if raised.type_name == "MemoryError" {
+                (
+                    Verdict::MemoryLimit,
+                    format!(
+                        "ran out of memory (MemoryError; the limit is {})",
+                        format_size(limits.memory)
+                    ),
+                )
+            } else {
+                let message = truncate_chars(raised.message.lines().next().unwrap_or(""), 300);
+                (
+                    Verdict::Error,
+                    if message.is_empty() {
+                        format!("raised {}", raised.type_name)
+                    } else {
+                        format!("raised {}: {message}", raised.type_name)
+                    },
+                )
+            }
+        }
+        Observation::TimedOut {
+            limit,
+            scope,
+            stderr_tail,
+        } => {
+            details = Some(stderr_tail.clone()).filter(|t| !t.is_empty());
+            let summary = match scope {
+                TimeScope::Case => format!(
+                    "did not finish within {} (the case's time limit)",
+                    format_duration(*limit)
+                ),
+                TimeScope::Run => format!(
+                    "the run's time limit ({}) ran out during this case",
+                    format_duration(*limit)
+                ),
+                TimeScope::Cpu => format!(
+                    "used up the CPU time limit ({}) during this case",
+                    format_duration(*limit)
+                ),
+            };
+            (Verdict::Timeout, summary)
+        }
+        Observation::Crashed {
+            reason,
+            stderr_tail,
+        } => {
+            details = Some(stderr_tail.clone()).filter(|t| !t.is_empty());
+            (Verdict::Crashed, reason.clone())
+        }
+        Observation::OutputLimit { limit } => (
+            Verdict::OutputLimit,
+            format!(
+                "printed more than {} (stdout and stderr together)",
+                format_size(*limit)
+            ),
+        ),
+        Observation::NotLoaded(problem) => {
+            ran = false;
+            (
+                load_verdict(problem),
+                format!("not run: {}", problem.message),
+            )
+        }
+        Observation::NotRun { reason } => {
+            ran = false;
+            (Verdict::Timeout, reason.clone())
+        }
+        Observation::JudgeError(message) => (Verdict::JudgeError, message.clone()),
+    };
+
+    let passed = verdict == Verdict::Pass;
+    let redact = case.hidden && !show_hidden && !passed;
+    let mut redacted = false;
+    let summary = if redact && matches!(verdict, Verdict::Wrong | Verdict::Error) {
+        redacted = true;
+        mismatches.clear();
+        diff = None;
+        match (verdict, observation) {
+            (Verdict::Error, Observation::Raised(raised)) => {
+                format!(
+                    "raised {} (hidden case: details not shown)",
+                    raised.type_name
+                )
+            }
+            _ => "wrong result (hidden case: details not shown)".to_owned(),
+        }
+    } else {
+        summary
+    };
+    if redact && details.is_some() {
+        redacted = true;
+        details = None;
+    }
+    let message = match (&case.rule, passed) {
+        (Some(rule), false) => format!("{summary}\nrule: {rule}"),
+        _ => summary,
+    };
+    CaseResult {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        group: case.group.clone(),
+        points: case.points,
+        hidden: case.hidden,
+        passed,
+        verdict,
+        message,
+        rule: case.rule.clone(),
+        mismatches,
+        diff,
+        details,
+        ran,
+        redacted,
+        duration_ms: (duration.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+    }
+}
+
+/// Mismatch lines, at most this many in the message (all of them are in `mismatches`).
+const MESSAGE_MISMATCHES: usize = 20;
+
+fn mismatch_summary(mismatches: &[Mismatch]) -> String {
+    let mut lines: Vec<String> = mismatches
+        .iter()
+        .take(MESSAGE_MISMATCHES)
+        .map(|m| m.to_string())
+        .collect();
+    if mismatches.len() > MESSAGE_MISMATCHES {
+        lines.push(format!(
+            "… and {} more mismatches (see the diff)",
+            mismatches.len() - MESSAGE_MISMATCHES
+        ));
+    }
+    lines.join("\n")
+}
+
+pub fn load_verdict(problem: &LoadProblem) -> Verdict {
+    match problem.kind {
+        LoadProblemKind::MissingEntry | LoadProblemKind::MissingName => Verdict::Missing,
+        LoadProblemKind::SyntaxError | LoadProblemKind::ImportError => Verdict::Error,
+        LoadProblemKind::ExitAtImport | LoadProblemKind::CrashedAtImport => Verdict::Crashed,
+        LoadProblemKind::TimeoutAtImport => Verdict::Timeout,
+        LoadProblemKind::OutputLimitAtImport => Verdict::OutputLimit,
+        LoadProblemKind::MemoryAtImport => Verdict::MemoryLimit,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupScore {
+    pub group: String,
+    pub points: u32,
+    pub max_points: u32,
+    pub passed: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Score {
+    pub points: u32,
+    pub max_points: u32,
+    pub groups: Vec<GroupScore>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionResult {
+    pub path: String,
+    pub passed: bool,
+    pub passed_cases: usize,
+    pub failed_cases: usize,
+    pub score: Score,
+    /// Why the submission could not be loaded, if it could not.
+    pub problem: Option<LoadProblem>,
+    /// Python processes started (more than 1 after a crash or timeout).
+    pub attempts: u32,
+    pub duration_ms: f64,
+    pub cases: Vec<CaseResult>,
+}
+
+pub fn score(groups: &[String], cases: &[CaseResult]) -> Score {
+    let groups: Vec<GroupScore> = groups
+        .iter()
+        .map(|group| {
+            let of_group: Vec<&CaseResult> = cases.iter().filter(|c| &c.group == group).collect();
+            GroupScore {
+                group: group.clone(),
+                points: of_group.iter().filter(|c| c.passed).map(|c| c.points).sum(),
+                max_points: of_group.iter().map(|c| c.points).sum(),
+                passed: of_group.iter().filter(|c| c.passed).count(),
+                total: of_group.len(),
+            }
+        })
+        .collect();
+    Score {
+        points: groups.iter().map(|g| g.points).sum(),
+        max_points: groups.iter().map(|g| g.max_points).sum(),
+        groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Pattern;
+    use crate::observe::RaisedException;
+    use serde_json::json;
+    use std::time::Duration;
+
+    fn case(hidden: bool) -> Case {
+        Case {
+            id: "c".into(),
+            title: "t".into(),
+            group: "basic".into(),
+            points: 2,
+            hidden,
+            rule: Some("hits are counted".into()),
+            wall_time: Duration::from_secs(1),
+            input: json!({}),
+            expect: Pattern::parse(&json!({"hits": 3, "log": ["a", "b", "c", "d"]})).unwrap(),
+        }
+    }
+
+    #[test]
+    fn wrong_lists_every_mismatch_then_the_rule() {
+        let r = judge(
+            &case(false),
+            &Observation::Value(json!({"hits": 4, "log": ["a", "x", "c", "d"]})),
+            Duration::from_millis(3),
+            &Limits::default(),
+            false,
+        );
+        assert_eq!(r.verdict, Verdict::Wrong);
+        assert_eq!(
+            r.message,
+            "$.hits: expected 3, got 4\n$.log[1]: expected \"b\", got \"x\"\nrule: hits are counted"
+        );
+        assert!(r.diff.is_some());
+    }
+
+    #[test]
+    fn hidden_cases_keep_verdict_and_rule_but_not_data() {
+        let wrong = Observation::Value(json!({"hits": 4, "log": []}));
+        let r = judge(
+            &case(true),
+            &wrong,
+            Duration::ZERO,
+            &Limits::default(),
+            false,
+        );
+        assert_eq!(r.verdict, Verdict::Wrong);
+        assert!(r.redacted);
+        assert!(r.mismatches.is_empty() && r.diff.is_none());
+        assert!(!r.message.contains("expected 3"));
+        assert!(r.message.contains("rule: hits are counted"));
+        let shown = judge(
+            &case(true),
+            &wrong,
+            Duration::ZERO,
+            &Limits::default(),
+            true,
+        );
+        assert!(!shown.redacted && shown.message.contains("$.hits: expected 3, got 4"));
+
+        let raised = Observation::Raised(RaisedException {
+            type_name: "KeyError".into(),
+            message: "secret-input-42".into(),
+            traceback: "Traceback ... secret-input-42".into(),
+        });
+        let r = judge(
+            &case(true),
+            &raised,
+            Duration::ZERO,
+            &Limits::default(),
+            false,
+        );
+        assert_eq!(r.verdict, Verdict::Error);
+        assert!(!r.message.contains("secret") && r.details.is_none());
+    }
+
+    #[test]
+    fn memory_errors_are_their_own_verdict() {
+        let raised = Observation::Raised(RaisedException {
+            type_name: "MemoryError".into(),
+            message: String::new(),
+            traceback: String::new(),
+        });
+        let r = judge(
+            &case(false),
+            &raised,
+            Duration::ZERO,
+            &Limits::default(),
+            false,
+        );
+        assert_eq!(r.verdict, Verdict::MemoryLimit);
+        assert!(r.message.contains("512.0 MiB"));
+    }
+
+    #[test]
+    fn score_sums_points_by_group() {
+        let mut a = judge(
+            &case(false),
+            &Observation::Value(json!({"hits": 3, "log": ["a", "b", "c", "d"]})),
+            Duration::ZERO,
+            &Limits::default(),
+            false,
+        );
+        let mut b = a.clone();
+        b.passed = false;
+        b.group = "advanced".into();
+        a.points = 3;
+        let s = score(&["basic".into(), "advanced".into()], &[a, b]);
+        assert_eq!((s.points, s.max_points), (3, 5));
+        assert_eq!(s.groups[1].passed, 0);
+    }
+}
