@@ -151,9 +151,10 @@ enum End {
     Closed,
     Corrupt(String),
     OutputLimit,
-    /// A deadline passed; `run` when it was the whole run's.
+    /// A deadline passed at `at`; `run` when it was the whole run's.
     Timeout {
         run: bool,
+        at: Instant,
     },
 }
 
@@ -334,24 +335,53 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     if drain_until.is_some_and(|d| Instant::now() >= d) && Instant::now() < deadline {
                         break End::Closed;
                     }
-                    break End::Timeout { run: Instant::now() >= self.run_deadline };
+                    let at = Instant::now();
+                    break End::Timeout { run: at >= self.run_deadline, at };
                 }
             }
         };
 
-        let status = match end {
+        let mut end = end;
+        match end {
             // The runtime exits on its own right after `done` / a load failure.
             End::Done | End::LoadFailed(_) | End::HarnessError(_) => {
-                running.terminate(Duration::from_secs(1)).await
+                running.terminate(Duration::from_secs(1)).await;
             }
-            _ => running.terminate(STOP_GRACE).await,
-        };
-        let (status, capture) = {
-            let _ = status;
-            running.finish().await
-        };
+            End::OutputLimit | End::Timeout { .. } => {
+                running.terminate(STOP_GRACE).await;
+                // Events written before the stop may still be in the pipe: read them, so
+                // the blame falls on the case that was really running.
+                if let Some(later) = self.drain(&mut reader, &mut phase, sink).await {
+                    end = later;
+                }
+            }
+            End::Closed | End::Corrupt(_) => {
+                running.terminate(STOP_GRACE).await;
+            }
+        }
+        let (status, capture) = running.finish().await;
         let stderr_tail = tail_lines(&capture.stderr_text(), STDERR_TAIL_LINES, STDERR_TAIL_BYTES);
         Ok(self.settle(end, phase, status, stderr_tail, sink))
+    }
+
+    /// Reads what is left in the events channel after the process was stopped.
+    async fn drain(
+        &mut self,
+        reader: &mut LineReader,
+        phase: &mut Phase,
+        sink: &mut dyn FnMut(CaseObservation),
+    ) -> Option<End> {
+        let until = Instant::now() + DRAIN_AFTER_EXIT;
+        loop {
+            match tokio::time::timeout_at(until.into(), reader.next_line()).await {
+                Ok(Ok(Some(line))) => match self.on_event(&line, phase, sink) {
+                    Ok(None) => {}
+                    Ok(Some(end)) => return Some(end),
+                    Err(_) => return None,
+                },
+                _ => return None,
+            }
+        }
     }
 
     /// Handles one event line; returns how the attempt ends, if it does.
@@ -523,7 +553,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     sink,
                 );
             }
-            End::Timeout { run: true } => {
+            End::Timeout { run: true, .. } => {
                 let limit = task.limits.run_wall_time;
                 if let Some(elapsed) = current {
                     sink(resolved(
@@ -618,11 +648,27 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     sink,
                 );
             }
-            End::Timeout { .. } => Observation::TimedOut {
-                limit: task.cases[remaining[0]].wall_time,
-                scope: TimeScope::Case,
-                stderr_tail,
-            },
+            End::Timeout { at, .. } => {
+                let limit = task.cases[remaining[0]].wall_time;
+                let overran = match phase {
+                    Phase::InCase { started } => at >= started + limit,
+                    // Stopped between cases: nothing ran late.
+                    _ => false,
+                };
+                if !overran && self.next > 0 {
+                    // The case that was late finished just in time (its end was still in the
+                    // pipe); the one stopped after it is not to blame: run it again.
+                    return AttemptEnd {
+                        resolved: self.next,
+                        stop: false,
+                    };
+                }
+                Observation::TimedOut {
+                    limit,
+                    scope: TimeScope::Case,
+                    stderr_tail,
+                }
+            }
             End::OutputLimit => Observation::OutputLimit {
                 limit: task.limits.output,
             },
