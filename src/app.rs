@@ -106,9 +106,9 @@ fn prepare_python(cli: &Cli, task: &Task, cache: &Cache) -> Result<(Interpreter,
         }
         VenvProgress::Finished { elapsed } => {
             let message = format!(
-                "livejudge: environment for {} ready in {}",
+                "livejudge: environment for {} ready in {:.1}s",
                 task.id,
-                crate::spec::units::format_duration(elapsed)
+                elapsed.as_secs_f64()
             );
             match spinner.take() {
                 Some(bar) => bar.finish_with_message(message),

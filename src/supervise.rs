@@ -245,7 +245,7 @@ impl Drop for Running {
     }
 }
 
-/// "exit status 3", "killed by SIGSEGV (segmentation fault)".
+/// "exited with status 3", "was killed by SIGSEGV (segmentation fault)".
 pub fn describe_status(status: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     if let Some(code) = status.code() {
@@ -265,7 +265,7 @@ pub fn describe_status(status: ExitStatus) -> String {
                 libc::SIGFPE => " (arithmetic error)",
                 _ => "",
             };
-            format!("killed by {name}{meaning}")
+            format!("was killed by {name}{meaning}")
         }
         None => "ended in an unknown way".to_owned(),
     }

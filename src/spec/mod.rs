@@ -265,6 +265,23 @@ fn is_valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
 }
 
+/// `a/b/../c` as `a/c`, without touching the file system (for paths shown to people).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A relative path that stays inside its base folder.
 fn is_contained(relative: &str) -> bool {
     let path = Path::new(relative);
@@ -368,10 +385,10 @@ impl<'a> Validator<'a> {
             );
         }
 
-        let fixtures_dir = match &raw.fixtures {
+        let fixtures_dir = lexically_normal(&match &raw.fixtures {
             Some(relative) => self.dir.join(relative),
             None => self.dir.join("..").join("..").join("fixtures").join(&id),
-        };
+        });
 
         let entry = raw
             .submission
@@ -844,6 +861,18 @@ fn toml_to_json(value: &toml::Value) -> Result<Value, (Vec<Segment>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalises_paths_for_display() {
+        assert_eq!(
+            lexically_normal(Path::new("tasks/a/../../fixtures/a")),
+            PathBuf::from("fixtures/a")
+        );
+        assert_eq!(
+            lexically_normal(Path::new("../x/./y")),
+            PathBuf::from("../x/y")
+        );
+    }
 
     #[test]
     fn suggests_close_task_ids() {
