@@ -394,7 +394,7 @@ def scenario_single_flight(cache, case):
     threads = case["threads"]
     release = threading.Event()
     lock = threading.Lock()
-    state = {"ran": 0}
+    state = {"ran": 0, "callers": 0}
 
     def slow(x):
         with lock:
@@ -406,20 +406,25 @@ def scenario_single_flight(cache, case):
     results = [None] * threads
 
     def caller(index):
+        with lock:
+            state["callers"] += 1
         results[index] = wrapper(21)
+
+    def wait_until(condition, seconds):
+        deadline = _real_monotonic() + seconds
+        while not condition() and _real_monotonic() < deadline:
+            _real_sleep(0.001)
 
     first = threading.Thread(target=caller, args=(0,), daemon=True)
     first.start()
-    deadline = _real_monotonic() + 5
-    while state["ran"] == 0 and _real_monotonic() < deadline:
-        _real_sleep(0.001)
+    wait_until(lambda: state["ran"] >= 1, 5)
     others = [threading.Thread(target=caller, args=(i,), daemon=True) for i in range(1, threads)]
     for t in others:
         t.start()
-    # Give the others time to reach the cache; a second computation shows up at once.
-    deadline = _real_monotonic() + 0.3
-    while state["ran"] == 1 and _real_monotonic() < deadline:
-        _real_sleep(0.001)
+    wait_until(lambda: state["callers"] == threads, 5)
+    # The first computation is held open until every caller had half a second to reach the
+    # cache; a cache without single flight starts computing again right away.
+    wait_until(lambda: state["ran"] == threads, 0.5)
     release.set()
     for t in [first] + others:
         t.join(10)
