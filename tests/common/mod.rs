@@ -1,0 +1,156 @@
+//! Helpers for integration tests: run the built `livejudge` binary from the repository root
+//! with a cache directory of its own, with a timeout, and read what it printed.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
+
+/// No livejudge invocation in the tests should come near this.
+const TIMEOUT: Duration = Duration::from_secs(600);
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A cache shared by the test binaries (the venv lock makes that safe), apart from the user's.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("livejudge-cache")
+}
+
+pub fn livejudge() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_livejudge"));
+    command
+        .current_dir(repo())
+        .env("LIVEJUDGE_CACHE_DIR", cache_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("LIVEJUDGE_PYTHON")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn assert_no_panic(&self) {
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("internal error"),
+            "livejudge crashed:\n{}",
+            self.stderr
+        );
+    }
+}
+
+pub fn run_command(mut command: Command) -> Run {
+    let mut child = command.spawn().expect("start livejudge");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || read_all(stdout));
+    let err = std::thread::spawn(move || read_all(stderr));
+    let status = match child.wait_timeout(TIMEOUT).unwrap() {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            panic!("livejudge did not finish within {TIMEOUT:?}: {command:?}");
+        }
+    };
+    let run = Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    run.assert_no_panic();
+    run
+}
+
+fn read_all(mut stream: impl std::io::Read) -> String {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+pub fn run<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let mut command = livejudge();
+    command.args(args);
+    run_command(command)
+}
+
+pub fn solutions(task: &str, kind: &str) -> Vec<PathBuf> {
+    let dir = repo().join("tasks").join(task).join("solutions").join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(repo())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Validates a report against docs/report.schema.json.
+pub fn assert_matches_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match the schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+pub fn submission(report: &serde_json::Value, index: usize) -> &serde_json::Value {
+    &report["submissions"][index]
+}
+
+pub fn case<'a>(submission: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    submission["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no case {id}"))
+}
+
+pub fn failed_ids(submission: &serde_json::Value) -> Vec<String> {
+    submission["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,355 @@
+//! The Python environment and the process lifecycle: interpreter resolution, environment
+//! errors (exit 3), and clean stops on Ctrl-C or SIGTERM with nothing left behind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const ACCEPTED: &str = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
+
+fn real_python() -> PathBuf {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 on PATH");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+#[test]
+fn a_missing_interpreter_is_an_environment_error() {
+    let run = run(&[
+        "--python",
+        "/nonexistent/python3",
+        "grade",
+        "caching-decorator",
+        ACCEPTED,
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no usable Python: `/nonexistent/python3` (from --python) was not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help: "));
+
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_PYTHON", "/bin/false")
+        .args(["grade", "caching-decorator", ACCEPTED]);
+    let run = run_command(command);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("/bin/false failed"), "{}", run.stderr);
+}
+
+#[test]
+fn a_too_old_interpreter_is_an_environment_error() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "needs-future-python",
+        ACCEPTED,
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("but this task needs Python 99.0 or newer"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_failed_install_is_an_environment_error_with_pips_output() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "needs-missing-package",
+        ACCEPTED,
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("creating the Python environment for needs-missing-package"),
+        "progress is shown:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("cannot create the Python environment"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("pip install"),
+        "the failing command is named:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("/nonexistent/livejudge-no-such-package"),
+        "pip's output is shown:\n{}",
+        run.stderr
+    );
+    // The half-built environment is not left to be mistaken for a good one.
+    let venvs = cache_dir().join("venvs");
+    let leftovers: Vec<_> = std::fs::read_dir(&venvs)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir() && !e.path().join("livejudge-venv.json").exists())
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_interpreter_is_resolved_once_and_never_run_through_the_shim() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.log");
+    let shim = dir.path().join("python3");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {}\nexec {} \"$@\"\n",
+            log.display(),
+            real_python().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cache = dir.path().join("cache");
+    for round in 0..2 {
+        let mut command = livejudge();
+        command
+            .env("LIVEJUDGE_CACHE_DIR", &cache)
+            .env("LIVEJUDGE_PYTHON", &shim)
+            .args(["grade", "caching-decorator", ACCEPTED]);
+        let run = run_command(command);
+        assert_eq!(run.code, 0, "round {round}: {}", run.stderr);
+        let created = run.stderr.contains("creating the Python environment");
+        assert_eq!(
+            created,
+            round == 0,
+            "the environment is created once, then reused"
+        );
+    }
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        calls.lines().count(),
+        1,
+        "only the one probe went through the shim:\n{calls}"
+    );
+}
+
+/// A submission that records its pid, a child's pid and its run directory, then hangs.
+fn hanging_submission(dir: &Path, marker: &Path) -> PathBuf {
+    let path = dir.join("hangs.py");
+    std::fs::write(
+        &path,
+        format!(
+            r#"import json, os, subprocess, time
+MARKER = {marker:?}
+
+def cache(maxsize=128, ttl=None):
+    child = subprocess.Popen(["sleep", "300"])
+    with open(MARKER + ".tmp", "w") as f:
+        json.dump({{"pid": os.getpid(), "child": child.pid, "cwd": os.getcwd()}}, f)
+    os.rename(MARKER + ".tmp", MARKER)
+    while True:
+        time.sleep(1)
+"#,
+            marker = marker.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is already dead; only the system has yet to reap it.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+fn interrupted_by(signal: nix::sys::signal::Signal) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let marker = dir.path().join("marker.json");
+    let submission = hanging_submission(dir.path(), &marker);
+    let mut command = livejudge();
+    command
+        .env("TMPDIR", &tmp)
+        .args(["grade", "caching-decorator", submission.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the submission never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&marker).unwrap()).unwrap();
+    let pids = [
+        seen["pid"].as_i64().unwrap() as i32,
+        seen["child"].as_i64().unwrap() as i32,
+    ];
+    let run_dir = PathBuf::from(seen["cwd"].as_str().unwrap());
+    assert!(run_dir.starts_with(&tmp));
+    assert!(pids.iter().all(|p| alive(*p)));
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(15),
+            "livejudge did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pids.iter().any(|p| alive(*p)) {
+        assert!(
+            Instant::now() < deadline,
+            "a process of the submission survived: {pids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!run_dir.exists(), "the run directory was removed");
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "nothing is left in TMPDIR: {left:?}");
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_and_leaves_nothing_behind() {
+    interrupted_by(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_leaves_nothing_behind() {
+    interrupted_by(nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn crashes_and_timeouts_leave_nothing_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = livejudge();
+    command.env("TMPDIR", dir.path()).args([
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/misbehaving.py",
+    ]);
+    let run = run_command(command);
+    assert_eq!(run.code, 1);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Builds a pure-Python wheel, so installing a requirement needs no network.
+fn build_wheel(dir: &Path) -> PathBuf {
+    let wheel = dir.join("livejudge_testpkg-1.0-py3-none-any.whl");
+    let script = r#"
+import base64, hashlib, sys, zipfile
+files = {
+    "livejudge_testpkg/__init__.py": "ANSWER = 42\n",
+    "livejudge_testpkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: livejudge_testpkg\nVersion: 1.0\n",
+    "livejudge_testpkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: livejudge-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+with zipfile.ZipFile(sys.argv[1], "w") as wheel:
+    for name, text in files.items():
+        data = text.encode()
+        wheel.writestr(name, data)
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append("%s,sha256=%s,%d" % (name, digest, len(data)))
+    record.append("livejudge_testpkg-1.0.dist-info/RECORD,,")
+    wheel.writestr("livejudge_testpkg-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+"#;
+    let status = std::process::Command::new("python3")
+        .args(["-c", script, wheel.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wheel
+}
+
+#[test]
+fn requirements_are_installed_once_and_a_broken_environment_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let wheel = build_wheel(dir.path());
+    let task = dir.path().join("tasks").join("needs-package");
+    std::fs::create_dir_all(&task).unwrap();
+    std::fs::write(task.join("README.md"), "# needs a package\n").unwrap();
+    std::fs::write(
+        task.join("harness.py"),
+        "def run_case(module, case):\n    import livejudge_testpkg\n    return {'answer': livejudge_testpkg.ANSWER}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        task.join("task.toml"),
+        format!(
+            "title = \"Needs a package\"\nkind = \"python\"\n\n[python]\nrequirements = [\"livejudge_testpkg @ file://{}\"]\n\n[harness]\nfile = \"harness.py\"\n\n[[cases]]\nid = \"one\"\ntitle = \"The package is importable\"\nexpect = {{ answer = 42 }}\n",
+            wheel.display()
+        ),
+    )
+    .unwrap();
+    let submission = dir.path().join("solution.py");
+    std::fs::write(&submission, "x = 1\n").unwrap();
+    let cache = dir.path().join("cache");
+    // Without uv on PATH, so the venv + pip path is the one exercised.
+    let path = std::env::var("PATH")
+        .unwrap()
+        .split(':')
+        .filter(|d| !Path::new(d).join("uv").exists())
+        .collect::<Vec<_>>()
+        .join(":");
+    let grade = || {
+        let mut command = livejudge();
+        command
+            .env("LIVEJUDGE_CACHE_DIR", &cache)
+            .env("PATH", &path)
+            .args(["--tasks", dir.path().join("tasks").to_str().unwrap()])
+            .args(["grade", "needs-package", submission.to_str().unwrap()]);
+        let run = run_command(command);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        run.stderr
+            .contains("creating the Python environment for needs-package")
+    };
+    assert!(grade(), "created on first use");
+    assert!(!grade(), "reused afterwards");
+    let venv = std::fs::read_dir(cache.join("venvs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    std::fs::remove_file(venv.join("bin").join("python")).unwrap();
+    assert!(grade(), "rebuilt when broken");
+}

@@ -1,0 +1,335 @@
+//! Task specs and the commands that read them: every malformed task.toml in the corpus gets an
+//! error naming its file, line and field (never a panic), and list/show/setup behave.
+
+mod common;
+
+use common::*;
+
+/// (folder under tests/bad-specs, file:line the error must name, field, text it must contain)
+const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
+    (
+        "unknown-top-level-key",
+        "task.toml:3:1",
+        Some("titel"),
+        "unknown field `titel`",
+    ),
+    (
+        "unknown-case-key",
+        "task.toml:16:1",
+        Some("cases[1].poitns"),
+        "unknown field `poitns`",
+    ),
+    ("invalid-toml", "task.toml:1:22", None, "invalid TOML"),
+    (
+        "missing-title",
+        "task.toml:1:1",
+        None,
+        "missing field `title`",
+    ),
+    (
+        "duration-not-a-duration",
+        "task.toml:8:18",
+        Some("limits.case_wall_time"),
+        "invalid duration \"fast\"",
+    ),
+    (
+        "duration-without-unit",
+        "task.toml:8:12",
+        Some("limits.cpu_time"),
+        "\"5\" has no unit",
+    ),
+    (
+        "duration-wrong-type",
+        "task.toml:8:17",
+        Some("limits.run_wall_time"),
+        "expected a string",
+    ),
+    (
+        "size-not-a-size",
+        "task.toml:8:10",
+        Some("limits.memory"),
+        "invalid size \"lots\"",
+    ),
+    (
+        "limit-out-of-range",
+        "task.toml:8:18",
+        Some("limits.case_wall_time"),
+        "out of range",
+    ),
+    (
+        "case-longer-than-run",
+        "task.toml:8:18",
+        Some("limits.case_wall_time"),
+        "longer than run_wall_time",
+    ),
+    (
+        "duplicate-case-id",
+        "task.toml:14:6",
+        Some("cases[1].id"),
+        "duplicate case id \"one\" (also used by cases[0] at line 8)",
+    ),
+    (
+        "negative-points",
+        "task.toml:10:10",
+        Some("cases[0].points"),
+        "invalid value: integer `-3`",
+    ),
+    (
+        "unknown-kind",
+        "task.toml:2:8",
+        Some("kind"),
+        "unknown kind \"grpc\"",
+    ),
+    (
+        "planned-kind",
+        "task.toml:2:8",
+        Some("kind"),
+        "kind \"http\" is not supported by this version",
+    ),
+    (
+        "missing-fixture",
+        "task.toml:10:14",
+        Some("cases[0].input_file"),
+        "cannot read fixture tests/fixtures/missing-fixture/nope.json",
+    ),
+    (
+        "fixture-outside",
+        "task.toml:10:14",
+        Some("cases[0].input_file"),
+        "must be a relative path inside the fixtures folder",
+    ),
+    (
+        "unknown-matcher",
+        "task.toml:11:27",
+        Some("cases[0].expect.y.\"$typ\""),
+        "unknown matcher `$typ`",
+    ),
+    (
+        "bad-regex",
+        "task.toml:11:29",
+        Some("cases[0].expect.y.\"$regex\""),
+        "invalid regular expression",
+    ),
+    (
+        "mixed-matcher",
+        "task.toml:11:16",
+        Some("cases[0].expect.y"),
+        "mixes matcher keys with the plain key `name`",
+    ),
+    (
+        "no-expect",
+        "task.toml:7:1",
+        Some("cases[0]"),
+        "case has no expect",
+    ),
+    (
+        "input-twice",
+        "task.toml:11:14",
+        Some("cases[0].input_file"),
+        "both input and input_file are set",
+    ),
+    (
+        "undeclared-group",
+        "task.toml:11:9",
+        Some("cases[0].group"),
+        "group \"bonus\" is not in the task's groups list",
+    ),
+    (
+        "missing-harness",
+        "task.toml:5:8",
+        Some("harness.file"),
+        "harness file tests/bad-specs/missing-harness/harnes.py does not exist",
+    ),
+    (
+        "pip-option-requirement",
+        "task.toml:8:26",
+        Some("python.requirements[1]"),
+        "is not a requirement",
+    ),
+    (
+        "date-in-input",
+        "task.toml:10:18",
+        Some("cases[0].input.when"),
+        "dates are not supported here",
+    ),
+    (
+        "id-mismatch",
+        "task.toml:1:6",
+        Some("id"),
+        "does not match the task folder \"id-mismatch\"",
+    ),
+    (
+        "bad-entry",
+        "task.toml:8:9",
+        Some("submission.entry"),
+        "is not an importable Python file name",
+    ),
+];
+
+#[test]
+fn every_malformed_spec_names_file_line_and_field() {
+    let on_disk = std::fs::read_dir(repo().join("tests/bad-specs"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        on_disk,
+        CORPUS.len() + 1,
+        "every spec in tests/bad-specs is tested (bad-fixture-json has its own test)"
+    );
+    assert!(CORPUS.len() >= 10);
+    for (name, place, field, text) in CORPUS {
+        let run = run(&["--tasks", "tests/bad-specs", "show", name]);
+        assert_eq!(run.code, 2, "{name}: exit code\n{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{name}: nothing on stdout");
+        let expected_place = format!("error: tests/bad-specs/{name}/{place}: ");
+        assert!(
+            run.stderr.contains(&expected_place),
+            "{name}: expected {expected_place:?} in\n{}",
+            run.stderr
+        );
+        if let Some(field) = field {
+            assert!(
+                run.stderr.contains(&format!("field `{field}`")),
+                "{name}: field {field} in\n{}",
+                run.stderr
+            );
+        }
+        assert!(
+            run.stderr.contains(text),
+            "{name}: {text:?} in\n{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("  help: "),
+            "{name}: a fix is suggested\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_bad_fixture_file_is_named_with_its_line_and_column() {
+    let run = run(&["--tasks", "tests/bad-specs", "show", "bad-fixture-json"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("error: tests/fixtures/bad-fixture-json/broken.json:2:8: invalid JSON"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn grade_refuses_a_bad_spec_before_running_anything() {
+    let run = run(&[
+        "--tasks",
+        "tests/bad-specs",
+        "grade",
+        "duplicate-case-id",
+        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("duplicate case id"));
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn list_shows_tasks_with_titles_and_flags_broken_ones() {
+    let run1 = run(&["list"]);
+    assert_eq!(run1.code, 0, "{}", run1.stderr);
+    let line = run1
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("caching-decorator "))
+        .expect("caching-decorator is listed");
+    assert!(
+        line.contains("python")
+            && line.contains("Caching decorator: LRU eviction, TTL, thread safety")
+    );
+
+    let run2 = run(&["--tasks", "tests/bad-specs", "list"]);
+    assert_eq!(run2.code, 2, "broken tasks make list fail");
+    assert!(run2.stdout.contains("invalid-toml") && run2.stdout.contains("invalid task.toml"));
+    assert!(
+        run2.stderr
+            .contains("tests/bad-specs/invalid-toml/task.toml:1:22")
+    );
+
+    let run3 = run(&["--tasks", "no/such/dir", "list"]);
+    assert_eq!(run3.code, 2);
+    assert!(run3.stderr.contains("no tasks found in no/such/dir"));
+}
+
+#[test]
+fn show_prints_the_statement_and_only_public_cases() {
+    let run = run(&["show", "caching-decorator"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.starts_with("# Caching decorator"));
+    assert!(
+        out.contains(
+            "### lru-hit-refreshes — LRU, not FIFO: a hit counts as a use [basic, 1 point]"
+        )
+    );
+    assert!(
+        out.contains("\"f(1) -> 1 [cached]\""),
+        "expected values of public cases are shown"
+    );
+    for hidden in [
+        "lru-longer",
+        "ttl-per-entry",
+        "unhashable-kwargs",
+        "exception-then-success",
+    ] {
+        assert!(
+            !out.contains(&format!("### {hidden}")),
+            "hidden case {hidden} shown"
+        );
+    }
+    assert!(out.contains("7 hidden case(s) are graded too"));
+    // A task can also be given by its path.
+    let by_path = common::run(&["show", "tasks/caching-decorator"]);
+    assert_eq!(by_path.stdout, run.stdout);
+}
+
+#[test]
+fn unknown_tasks_get_a_suggestion() {
+    let run = run(&["grade", "caching-decoratr", "x.py"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown task \"caching-decoratr\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("did you mean \"caching-decorator\"?"));
+    let run = common::run(&["show", "./no/such/task"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no task at ./no/such/task"));
+}
+
+#[test]
+fn setup_prepares_the_environment_ahead_of_time() {
+    let run = run(&["setup", "caching-decorator"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("caching-decorator: ready ("),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    for args in [vec!["--help"], vec!["grade", "--help"]] {
+        let run = run(&args);
+        assert_eq!(run.code, 0);
+        for line in [
+            "0    every case of every submission passed",
+            "1    some case failed",
+            "2    usage, task-spec or input error",
+            "3    environment error",
+        ] {
+            assert!(run.stdout.contains(line), "{args:?}: {line}");
+        }
+    }
+}

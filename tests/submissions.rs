@@ -1,0 +1,319 @@
+//! Broken and misbehaving submissions: each is reported as what it is, never as a judge crash.
+
+mod common;
+
+use common::*;
+
+const TASK: &str = "caching-decorator";
+
+fn sub(name: &str) -> String {
+    format!("tests/submissions/caching-decorator/{name}")
+}
+
+/// Grades one broken submission; every case fails with `verdict` and the same load problem.
+fn grade_broken(name: &str, verdict: &str, problem_kind: &str) -> serde_json::Value {
+    let run = run(&["grade", TASK, &sub(name), "--format", "json"]);
+    assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+    let report = run.json();
+    assert_matches_schema(&report);
+    let submission = submission(&report, 0).clone();
+    assert_eq!(submission["problem"]["kind"], problem_kind, "{name}");
+    for case in submission["cases"].as_array().unwrap() {
+        assert_eq!(case["verdict"], verdict, "{name}: {case}");
+        assert_eq!(case["ran"], false);
+    }
+    submission
+}
+
+#[test]
+fn syntax_error_is_reported_with_file_line_and_caret() {
+    let submission = grade_broken("syntax_error.py", "error", "syntax-error");
+    let problem = &submission["problem"];
+    assert_eq!(
+        problem["message"],
+        "syntax_error.py:4:33: SyntaxError: expected ':'"
+    );
+    assert_eq!(
+        problem["details"],
+        "4 | def cache(maxsize=128, ttl=None)\n  |                                 ^"
+    );
+    let human = run(&["grade", TASK, &sub("syntax_error.py")]);
+    assert!(human.stdout.contains("the submission could not be loaded"));
+    assert!(
+        human
+            .stdout
+            .contains("syntax_error.py:4:33: SyntaxError: expected ':'")
+    );
+    assert!(human.stdout.trim_end().ends_with("0 passed, 27 failed"));
+}
+
+#[test]
+fn empty_file_is_missing_the_required_name() {
+    let submission = grade_broken("empty.py", "missing", "missing-name");
+    assert_eq!(
+        submission["problem"]["message"],
+        "empty.py does not define `cache`"
+    );
+    assert!(
+        case(&submission, "hits")["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not run: empty.py does not define `cache`")
+    );
+    let misnamed = grade_broken("wrong_name.py", "missing", "missing-name");
+    assert_eq!(
+        misnamed["problem"]["message"],
+        "wrong_name.py does not define `cache`"
+    );
+}
+
+#[test]
+fn non_utf8_and_nul_bytes_are_syntax_errors_not_crashes() {
+    let submission = grade_broken("not_utf8.py", "error", "syntax-error");
+    let message = submission["problem"]["message"].as_str().unwrap();
+    assert!(message.starts_with("not_utf8.py:3:"), "{message}");
+    assert!(
+        message.contains("codec can't decode byte 0xe9"),
+        "{message}"
+    );
+    let submission = grade_broken("nul_bytes.py", "error", "syntax-error");
+    assert!(
+        submission["problem"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("null bytes")
+    );
+}
+
+#[test]
+fn exit_and_exceptions_at_import_are_reported_as_such() {
+    let submission = grade_broken("exit_at_import.py", "crashed", "exit-at-import");
+    assert_eq!(
+        submission["problem"]["message"],
+        "the submission called exit(3) while being imported"
+    );
+    let submission = grade_broken("raises_at_import.py", "error", "import-error");
+    let problem = &submission["problem"];
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("importing raises_at_import.py raised json.decoder.JSONDecodeError"),
+        "{problem}"
+    );
+    let details = problem["details"].as_str().unwrap();
+    assert!(
+        details.contains(r#"File "raises_at_import.py", line 3"#),
+        "{details}"
+    );
+    assert!(
+        !details.contains("livejudge_runtime"),
+        "judge frames are trimmed: {details}"
+    );
+}
+
+#[test]
+fn missing_or_unusable_submission_paths_are_input_errors() {
+    let run1 = run(&["grade", TASK, "tests/submissions/caching-decorator/nope.py"]);
+    assert_eq!(run1.code, 2);
+    assert!(
+        run1.stderr
+            .contains("submission tests/submissions/caching-decorator/nope.py not found"),
+        "{}",
+        run1.stderr
+    );
+    assert!(run1.stdout.is_empty());
+    let run2 = run(&["grade", TASK, &sub("not_python.txt")]);
+    assert_eq!(run2.code, 2);
+    assert!(run2.stderr.contains("is not a .py file"), "{}", run2.stderr);
+    let run3 = run(&["grade", TASK]);
+    assert_eq!(run3.code, 2, "clap reports the missing argument");
+    assert!(run3.stderr.contains("SUBMISSION"));
+}
+
+#[test]
+fn folder_submissions_are_copied_whole_and_need_their_entry() {
+    let ok = run(&["grade", TASK, &sub("folder_submission"), "--format", "json"]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    let submission = grade_broken("folder_without_entry", "missing", "missing-entry");
+    assert!(
+        submission["problem"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("solution.py not found in the submission folder")
+    );
+}
+
+#[test]
+fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/misbehaving.py",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    let report = run.json();
+    assert_matches_schema(&report);
+    let s = submission(&report, 0);
+    let verdict = |id: &str| case(s, id)["verdict"].as_str().unwrap().to_owned();
+    assert_eq!(verdict("echo-1"), "pass");
+    assert_eq!(verdict("hang"), "timeout");
+    assert_eq!(
+        verdict("echo-2"),
+        "pass",
+        "the case after a timeout still runs"
+    );
+    assert_eq!(verdict("crash"), "crashed");
+    assert_eq!(
+        verdict("echo-3"),
+        "pass",
+        "the case after a crash still runs"
+    );
+    assert_eq!(verdict("flood"), "output-limit");
+    assert_eq!(verdict("raise"), "error");
+    assert_eq!(verdict("spin"), "timeout");
+    assert_eq!(verdict("allocate"), "memory-limit");
+    assert_eq!(verdict("segfault"), "crashed");
+    assert_eq!(
+        verdict("echo-4"),
+        "pass",
+        "the case after a segfault still runs"
+    );
+    assert_eq!(verdict("matchers"), "pass");
+    assert_eq!(verdict("environment"), "pass", "{}", case(s, "environment"));
+    assert_eq!(verdict("prepared"), "pass");
+    // One process, plus a fresh one after the timeout, crash, flood, CPU limit and segfault.
+    assert_eq!(s["attempts"], 6);
+
+    let hang = case(s, "hang");
+    assert_eq!(
+        hang["message"],
+        "did not finish within 1s (the case's time limit)\nrule: solve must return"
+    );
+    assert_eq!(
+        hang["details"], "about to hang",
+        "the tail of stderr is shown"
+    );
+    let hang_ms = hang["duration_ms"].as_f64().unwrap();
+    assert!((1000.0..3000.0).contains(&hang_ms), "{hang_ms}");
+    let crash = case(s, "crash");
+    assert_eq!(
+        crash["message"],
+        "the process exited with status 9 during the case"
+    );
+    assert_eq!(crash["details"], "about to crash");
+    assert_eq!(
+        case(s, "flood")["message"],
+        "printed more than 64.0 KiB (stdout and stderr together)"
+    );
+    assert_eq!(
+        case(s, "spin")["message"],
+        "used up the CPU time limit (1s) during this case"
+    );
+    assert_eq!(
+        case(s, "allocate")["message"],
+        "ran out of memory (MemoryError; the limit is 256.0 MiB)"
+    );
+    let segfault = case(s, "segfault");
+    assert_eq!(
+        segfault["message"],
+        "the process was killed by SIGSEGV (segmentation fault) during the case"
+    );
+    assert!(
+        segfault["details"]
+            .as_str()
+            .unwrap()
+            .contains("Fatal Python error: Segmentation fault")
+    );
+    let raised = case(s, "raise");
+    assert_eq!(raised["message"], "raised KeyError: 'no such thing'");
+    assert!(
+        raised["details"]
+            .as_str()
+            .unwrap()
+            .contains(r#"File "misbehaving.py", line"#)
+    );
+}
+
+#[test]
+fn hidden_cases_keep_their_data_back_unless_asked() {
+    let args = [
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/misbehaving.py",
+        "--format",
+        "json",
+    ];
+    let hidden = run(&args);
+    let secret = case(submission(&hidden.json(), 0), "secret").clone();
+    assert_eq!(secret["verdict"], "wrong");
+    assert_eq!(secret["redacted"], true);
+    assert_eq!(secret["title"], "A hidden case the submission gets wrong");
+    let text = secret.to_string();
+    for leak in ["hidden-input-7f3a", "hidden-expected-9c2e"] {
+        assert!(!text.contains(leak), "hidden data leaked: {text}");
+    }
+    assert!(
+        secret["message"]
+            .as_str()
+            .unwrap()
+            .contains("rule: echo the hidden value")
+    );
+    let human = run(&args[..5]);
+    assert!(!human.stdout.contains("hidden-"), "{}", human.stdout);
+
+    let mut shown_args = args.to_vec();
+    shown_args.push("--show-hidden");
+    let shown = run(&shown_args);
+    let secret = case(submission(&shown.json(), 0), "secret").clone();
+    assert_eq!(secret["redacted"], false);
+    assert_eq!(
+        secret["mismatches"][0]["message"],
+        r#"expected "hidden-expected-9c2e", got "wrong-hidden-input-7f3a""#
+    );
+}
+
+#[test]
+fn the_judges_environment_does_not_reach_the_submission() {
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_TEST_SECRET", "s3cr3t")
+        .env("PYTHONPATH", "/nonexistent")
+        .args([
+            "--tasks",
+            "tests/tasks",
+            "grade",
+            "probe",
+            "tests/submissions/probe/misbehaving.py",
+            "--format",
+            "json",
+        ]);
+    let run = run_command(command);
+    let environment = case(submission(&run.json(), 0), "environment").clone();
+    assert_eq!(environment["verdict"], "pass", "{environment}");
+}
+
+#[test]
+fn hostile_output_is_neutralised_in_the_human_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("escapes.py");
+    std::fs::write(
+        &path,
+        "def cache(maxsize=128, ttl=None):\n    raise ValueError('\\x1b[2J\\x1b]0;pwned\\x07\\rclean')\n",
+    )
+    .unwrap();
+    let run = run(&["grade", TASK, path.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        !run.stdout.contains('\u{1b}')
+            && !run.stdout.contains('\r')
+            && !run.stdout.contains('\u{7}')
+    );
+    assert!(run.stdout.contains(r"\u{1b}[2J"), "{}", run.stdout);
+}

@@ -1,0 +1,2 @@
+def cache(maxsize=128, ttl=None):
+    pass

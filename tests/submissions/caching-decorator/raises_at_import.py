@@ -1,0 +1,3 @@
+import json
+
+SETTINGS = json.loads("{not json")

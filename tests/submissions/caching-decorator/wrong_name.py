@@ -1,0 +1,2 @@
+def cached(maxsize=128, ttl=None):
+    """Misnamed: the task needs `cache`."""
