@@ -149,13 +149,7 @@ impl Grader<'_> {
                 reporter.event(&Event::LoadFailed { index, problem: p });
             }
             let case = &task.cases[observed.case_index];
-            let result = verdict::judge(
-                case,
-                &observed.observation,
-                observed.duration,
-                &task.limits,
-                self.show_hidden,
-            );
+            let result = verdict::judge(case, &observed, &task.limits, self.show_hidden);
             reporter.event(&Event::CaseFinished {
                 submission: index,
                 case: &result,
@@ -171,6 +165,7 @@ impl Grader<'_> {
                             case_index,
                             observation: Observation::JudgeError(message.clone()),
                             duration: Default::default(),
+                            output: Default::default(),
                         },
                         reporter,
                     );
@@ -183,6 +178,7 @@ impl Grader<'_> {
                             case_index,
                             observation: Observation::NotLoaded(missing.clone()),
                             duration: Default::default(),
+                            output: Default::default(),
                         },
                         reporter,
                     );

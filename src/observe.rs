@@ -81,10 +81,19 @@ pub enum Observation {
     JudgeError(String),
 }
 
-/// One case's observation with the judge-measured time it took.
+/// What a case printed through `sys.stdout` / `sys.stderr` (the first and last few KiB), as
+/// the runtime attributed it. Untrusted text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseOutput {
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+}
+
+/// One case's observation with the time it took.
 #[derive(Debug, Clone)]
 pub struct CaseObservation {
     pub case_index: usize,
     pub observation: Observation,
     pub duration: Duration,
+    pub output: CaseOutput,
 }

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::compare::{self, Diff, Mismatch};
-use crate::observe::{LoadProblem, LoadProblemKind, Observation, TimeScope};
+use crate::observe::{
+    CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
+};
 use crate::spec::units::{format_duration, format_size};
 use crate::spec::{Case, Limits};
 use crate::text::truncate_chars;
@@ -62,6 +64,9 @@ pub struct CaseResult {
     pub diff: Option<Diff>,
     /// A traceback, a caret display or the tail of stderr.
     pub details: Option<String>,
+    /// What the case printed to sys.stdout and sys.stderr (first and last few KiB).
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
     /// False when the case never started (the submission did not load, time ran out).
     pub ran: bool,
     /// True when details of a hidden case were withheld.
@@ -73,11 +78,15 @@ pub struct CaseResult {
 /// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
 pub fn judge(
     case: &Case,
-    observation: &Observation,
-    duration: std::time::Duration,
+    observed: &CaseObservation,
     limits: &Limits,
     show_hidden: bool,
 ) -> CaseResult {
+    let observation = &observed.observation;
+    let CaseOutput {
+        mut stdout,
+        mut stderr,
+    } = observed.output.clone();
     let mut mismatches = Vec::new();
     let mut diff = None;
     let mut details = None;
@@ -184,9 +193,11 @@ pub fn judge(
     } else {
         summary
     };
-    if redact && details.is_some() {
+    if redact && (details.is_some() || stdout.is_some() || stderr.is_some()) {
         redacted = true;
         details = None;
+        stdout = None;
+        stderr = None;
     }
     let message = match (&case.rule, passed) {
         (Some(rule), false) => format!("{summary}\nrule: {rule}"),
@@ -205,9 +216,11 @@ pub fn judge(
         mismatches,
         diff,
         details,
+        stdout,
+        stderr,
         ran,
         redacted,
-        duration_ms: (duration.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+        duration_ms: (observed.duration.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
     }
 }
 
@@ -297,6 +310,18 @@ mod tests {
     use super::*;
     use crate::compare::Pattern;
     use crate::observe::RaisedException;
+
+    fn observed(observation: Observation) -> CaseObservation {
+        CaseObservation {
+            case_index: 0,
+            observation,
+            duration: Duration::from_millis(3),
+            output: CaseOutput {
+                stdout: Some("debug print of secret-input-42".into()),
+                stderr: None,
+            },
+        }
+    }
     use serde_json::json;
     use std::time::Duration;
 
@@ -318,8 +343,9 @@ mod tests {
     fn wrong_lists_every_mismatch_then_the_rule() {
         let r = judge(
             &case(false),
-            &Observation::Value(json!({"hits": 4, "log": ["a", "x", "c", "d"]})),
-            Duration::from_millis(3),
+            &observed(Observation::Value(
+                json!({"hits": 4, "log": ["a", "x", "c", "d"]}),
+            )),
             &Limits::default(),
             false,
         );
@@ -336,8 +362,7 @@ mod tests {
         let wrong = Observation::Value(json!({"hits": 4, "log": []}));
         let r = judge(
             &case(true),
-            &wrong,
-            Duration::ZERO,
+            &observed(wrong.clone()),
             &Limits::default(),
             false,
         );
@@ -348,12 +373,16 @@ mod tests {
         assert!(r.message.contains("rule: hits are counted"));
         let shown = judge(
             &case(true),
-            &wrong,
-            Duration::ZERO,
+            &observed(wrong.clone()),
             &Limits::default(),
             true,
         );
         assert!(!shown.redacted && shown.message.contains("$.hits: expected 3, got 4"));
+        assert!(r.stdout.is_none(), "a hidden case's prints are withheld");
+        assert_eq!(
+            shown.stdout.as_deref(),
+            Some("debug print of secret-input-42")
+        );
 
         let raised = Observation::Raised(RaisedException {
             type_name: "KeyError".into(),
@@ -362,8 +391,7 @@ mod tests {
         });
         let r = judge(
             &case(true),
-            &raised,
-            Duration::ZERO,
+            &observed(raised.clone()),
             &Limits::default(),
             false,
         );
@@ -380,8 +408,7 @@ mod tests {
         });
         let r = judge(
             &case(false),
-            &raised,
-            Duration::ZERO,
+            &observed(raised.clone()),
             &Limits::default(),
             false,
         );
@@ -393,8 +420,9 @@ mod tests {
     fn score_sums_points_by_group() {
         let mut a = judge(
             &case(false),
-            &Observation::Value(json!({"hits": 3, "log": ["a", "b", "c", "d"]})),
-            Duration::ZERO,
+            &observed(Observation::Value(
+                json!({"hits": 3, "log": ["a", "b", "c", "d"]}),
+            )),
             &Limits::default(),
             false,
         );

@@ -230,6 +230,8 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
             .contains("Fatal Python error: Segmentation fault")
     );
     let raised = case(s, "raise");
+    assert_eq!(raised["stdout"], "debug: looking for the thing\n", "a case's prints are its own");
+    assert!(case(s, "echo-1")["stdout"].is_null());
     assert_eq!(raised["message"], "raised KeyError: 'no such thing'");
     assert!(
         raised["details"]
@@ -265,8 +267,14 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
             .unwrap()
             .contains("rule: echo the hidden value")
     );
+    assert!(secret["stderr"].is_null(), "a hidden case's prints are withheld");
     let human = run(&args[..5]);
     assert!(!human.stdout.contains("hidden-"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("      captured stdout:\n        debug: looking for the thing\n"),
+        "{}",
+        human.stdout
+    );
 
     let mut shown_args = args.to_vec();
     shown_args.push("--show-hidden");

@@ -16,7 +16,8 @@ use tokio::net::unix::pipe;
 use tokio_util::sync::CancellationToken;
 
 use crate::observe::{
-    CaseObservation, LoadProblem, LoadProblemKind, Observation, RaisedException, TimeScope,
+    CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, RaisedException,
+    TimeScope,
 };
 use crate::sandbox::{Launch, Launcher, ProcessLimits};
 use crate::spec::Task;
@@ -121,6 +122,7 @@ fn resolved(case_index: usize, observation: Observation, duration: Duration) -> 
         case_index,
         observation,
         duration,
+        output: CaseOutput::default(),
     }
 }
 
@@ -462,11 +464,22 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     .filter(|ms| ms.is_finite() && *ms >= 0.0)
                     .map(|ms| Duration::from_secs_f64(ms / 1000.0))
                     .filter(|d| *d <= self.started.elapsed());
-                sink(resolved(
-                    self.pending[self.next],
+                let printed = |name: &str| {
+                    event
+                        .get(name)
+                        .and_then(Value::as_str)
+                        .filter(|text| !text.is_empty())
+                        .map(str::to_owned)
+                };
+                sink(CaseObservation {
+                    case_index: self.pending[self.next],
                     observation,
-                    reported.unwrap_or(measured),
-                ));
+                    duration: reported.unwrap_or(measured),
+                    output: CaseOutput {
+                        stdout: printed("stdout"),
+                        stderr: printed("stderr"),
+                    },
+                });
                 self.next += 1;
                 *phase = Phase::Between;
             }

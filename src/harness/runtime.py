@@ -185,6 +185,57 @@ def load_submission(request):
     return module, None
 
 
+class _CaseOutput:
+    """Stands in for sys.stdout / sys.stderr: every write still goes to the real stream (where
+    the judge counts it against the output limit) and the first and last few KiB of what each
+    case printed are kept, so a failing case can show its own prints."""
+
+    KEEP = 4096
+
+    def __init__(self, real):
+        self._real = real
+        self._keep_lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self._head = ""
+        self._tail = collections.deque()
+        self._tail_len = 0
+        self._total = 0
+
+    def write(self, text):
+        written = self._real.write(text)
+        try:
+            self._keep(str(text))
+        except BaseException:
+            pass
+        return written
+
+    def _keep(self, text):
+        with self._keep_lock:
+            self._total += len(text)
+            room = self.KEEP - len(self._head)
+            if room > 0:
+                self._head += text[:room]
+                text = text[room:]
+            if text:
+                self._tail.append(text)
+                self._tail_len += len(text)
+                while self._tail and self._tail_len - len(self._tail[0]) >= self.KEEP:
+                    self._tail_len -= len(self._tail.popleft())
+
+    def captured(self):
+        with self._keep_lock:
+            tail = "".join(self._tail)[-self.KEEP:]
+            omitted = self._total - len(self._head) - len(tail)
+        if omitted > 0:
+            return "%s\n[… %d characters omitted …]\n%s" % (self._head, omitted, tail)
+        return self._head + tail
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
 def _flush_std():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -220,6 +271,8 @@ def main():
         emit({"event": "harness-error", "message": traceback.format_exc()})
         _finish()
 
+    stdout, stderr = _CaseOutput(sys.stdout), _CaseOutput(sys.stderr)
+    sys.stdout, sys.stderr = stdout, stderr
     module, problem = load_submission(request)
     if problem is not None:
         _flush_std()
@@ -228,6 +281,9 @@ def main():
     emit({"event": "loaded"})
 
     for case in request["cases"]:
+        _flush_std()
+        stdout.reset()
+        stderr.reset()
         emit({"event": "case-start", "id": case["id"]})
         started = _perf_counter()
         try:
@@ -238,6 +294,10 @@ def main():
         # Only for display: the judge enforces limits with its own clock.
         result["elapsed_ms"] = (_perf_counter() - started) * 1000.0
         _flush_std()
+        for name, stream in (("stdout", stdout), ("stderr", stderr)):
+            text = stream.captured()
+            if text:
+                result[name] = text
         emit(result)
     emit({"event": "done"})
     # os._exit: threads the submission left running must not keep the process alive.

@@ -119,6 +119,16 @@ impl HumanReporter {
         if let Some(details) = &case.details {
             let _ = writeln!(self.out, "{}", indent(&neutralize(details), "        "));
         }
+        for (name, printed) in [("stdout", &case.stdout), ("stderr", &case.stderr)] {
+            if let Some(text) = printed {
+                let _ = writeln!(self.out, "{pad}{}captured {name}:{:#}", p.dim, p.dim);
+                let _ = writeln!(
+                    self.out,
+                    "{}",
+                    indent(&neutralize(text.trim_end()), "        ")
+                );
+            }
+        }
         if let Some(diff) = &case.diff {
             let _ = writeln!(self.out, "{}", indent(&diff.render(self.color), pad));
         }

@@ -38,6 +38,7 @@ def solve(case):
 
         ctypes.string_at(0)
     if action == "raise":
+        print("debug: looking for the thing")
         raise KeyError("no such thing")
     if action == "environment":
         allowed = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "MALLOC_ARENA_MAX", "LC_CTYPE"}
