@@ -157,33 +157,9 @@ impl Grader<'_> {
             results[observed.case_index] = Some(result);
         };
 
-        match self.prepare(submission) {
-            Err(message) => {
-                for case_index in 0..task.cases.len() {
-                    record(
-                        CaseObservation {
-                            case_index,
-                            observation: Observation::JudgeError(message.clone()),
-                            duration: Default::default(),
-                            output: Default::default(),
-                        },
-                        reporter,
-                    );
-                }
-            }
-            Ok(Prepared::EntryMissing(missing)) => {
-                for case_index in 0..task.cases.len() {
-                    record(
-                        CaseObservation {
-                            case_index,
-                            observation: Observation::NotLoaded(missing.clone()),
-                            duration: Default::default(),
-                            output: Default::default(),
-                        },
-                        reporter,
-                    );
-                }
-            }
+        let unrunnable = match self.prepare(submission) {
+            Err(message) => Some(Observation::JudgeError(message)),
+            Ok(Prepared::EntryMissing(missing)) => Some(Observation::NotLoaded(missing)),
             Ok(Prepared::Ready(workspace)) => {
                 let setup = RunSetup {
                     task,
@@ -212,7 +188,18 @@ impl Grader<'_> {
                     Ok(stats) => attempts = stats.attempts,
                     Err(harness::Interrupted) => return None,
                 }
-                drop(workspace);
+                None
+            }
+        };
+        if let Some(observation) = unrunnable {
+            for case_index in 0..task.cases.len() {
+                let observed = CaseObservation {
+                    case_index,
+                    observation: observation.clone(),
+                    duration: Default::default(),
+                    output: Default::default(),
+                };
+                record(observed, reporter);
             }
         }
 

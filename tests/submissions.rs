@@ -133,7 +133,28 @@ fn missing_or_unusable_submission_paths_are_input_errors() {
 
 #[test]
 fn folder_submissions_are_copied_whole_and_need_their_entry() {
-    let ok = run(&["grade", TASK, &sub("folder_submission"), "--format", "json"]);
+    // solution.py re-exports `cache` from a package inside the folder.
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("lrucache");
+    std::fs::create_dir(&package).unwrap();
+    std::fs::write(package.join("__init__.py"), "").unwrap();
+    std::fs::copy(
+        repo().join("tasks/caching-decorator/solutions/accepted/linked_list_class.py"),
+        package.join("core.py"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("solution.py"),
+        "from lrucache.core import cache\n",
+    )
+    .unwrap();
+    let ok = run(&[
+        "grade",
+        TASK,
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(ok.code, 0, "{}", ok.stdout);
     let submission = grade_broken("folder_without_entry", "missing", "missing-entry");
     assert!(
@@ -230,7 +251,10 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
             .contains("Fatal Python error: Segmentation fault")
     );
     let raised = case(s, "raise");
-    assert_eq!(raised["stdout"], "debug: looking for the thing\n", "a case's prints are its own");
+    assert_eq!(
+        raised["stdout"], "debug: looking for the thing\n",
+        "a case's prints are its own"
+    );
     assert!(case(s, "echo-1")["stdout"].is_null());
     assert_eq!(raised["message"], "raised KeyError: 'no such thing'");
     assert!(
@@ -267,11 +291,16 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
             .unwrap()
             .contains("rule: echo the hidden value")
     );
-    assert!(secret["stderr"].is_null(), "a hidden case's prints are withheld");
+    assert!(
+        secret["stderr"].is_null(),
+        "a hidden case's prints are withheld"
+    );
     let human = run(&args[..5]);
     assert!(!human.stdout.contains("hidden-"), "{}", human.stdout);
     assert!(
-        human.stdout.contains("      captured stdout:\n        debug: looking for the thing\n"),
+        human
+            .stdout
+            .contains("      captured stdout:\n        debug: looking for the thing\n"),
         "{}",
         human.stdout
     );

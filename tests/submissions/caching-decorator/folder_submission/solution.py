@@ -1,1 +1,0 @@
-from lrucache.core import cache
