@@ -72,6 +72,10 @@ pub enum Observation {
     OutputLimit {
         limit: u64,
     },
+    /// The case's result (its observation) was larger than the channel accepts.
+    ResultTooLarge {
+        limit: u64,
+    },
     NotLoaded(LoadProblem),
     /// Not started because the run's time ran out first.
     NotRun {

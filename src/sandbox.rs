@@ -12,7 +12,10 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessLimits {
+    /// CPU time for the first stretch of work (the supervisor extends it case by case).
     pub cpu_time: Duration,
+    /// Extra CPU time beyond that before the kernel kills the process outright.
+    pub cpu_backstop: Duration,
     pub memory: u64,
 }
 
@@ -75,7 +78,14 @@ impl Launcher for Unisolated {
         // system calls (setrlimit, prctl, fcntl, dup2), with no allocation.
         unsafe {
             command.pre_exec(move || {
-                set_limit(libc::RLIMIT_CPU, limits.cpu_time.as_secs().max(1), 1)?;
+                // The soft limit is the first case's budget (the supervisor moves it at each
+                // case); the hard limit bounds the whole process, should it ignore SIGXCPU.
+                let cpu_seconds = limits.cpu_time.as_millis().div_ceil(1000).max(1) as u64;
+                set_limit(
+                    libc::RLIMIT_CPU,
+                    cpu_seconds,
+                    limits.cpu_backstop.as_secs().max(1),
+                )?;
                 set_limit(libc::RLIMIT_AS, limits.memory, 0)?;
                 set_limit(libc::RLIMIT_CORE, 0, 0)?;
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
@@ -88,8 +98,8 @@ impl Launcher for Unisolated {
     }
 }
 
-/// Sets soft = `value`, hard = `value + hard_extra` (the extra second of CPU lets SIGXCPU
-/// arrive before the kernel's SIGKILL, so the verdict can say which limit was hit).
+/// Sets soft = `value`, hard = `value + hard_extra` (the extra CPU time lets SIGXCPU arrive
+/// before the kernel's SIGKILL, so the verdict can say which limit was hit).
 fn set_limit(
     resource: libc::__rlimit_resource_t,
     value: u64,

@@ -1,17 +1,17 @@
 //! Process supervision: start a command in its own process group, drain its output without
 //! ever blocking it or buffering without bound, and make sure that when we are done (or
-//! dropped) the whole group is gone.
+//! dropped) the group is gone, together with any daemon that left it (livejudge is a child
+//! subreaper, so orphans of the submission become its children and are killed here).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::process::{ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use tokio::io::AsyncReadExt;
-use tokio::process::{Child, ChildStderr, ChildStdout};
+use tokio::net::unix::pipe;
+use tokio::process::Child;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 const KEEP_HEAD: usize = 16 * 1024;
 const KEEP_TAIL: usize = 16 * 1024;
 /// How long to wait for output pipes to close after the group was killed; a daemon that
-/// escaped the group could hold them open forever.
+/// escaped the group could hold them open for a moment.
 const DRAIN_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// The first and last part of a stream, and how much was dropped in between.
@@ -59,64 +59,376 @@ impl CappedBuffer {
 
     /// Lossy, neutralised text with a marker where bytes were dropped.
     pub fn text(&self) -> String {
-        let tail: Vec<u8> = self.tail.iter().copied().collect();
-        let mut text = crate::text::neutralize_bytes(&self.head);
-        if self.omitted() > 0 {
-            text.push_str(&format!("\n[… {} bytes omitted …]\n", self.omitted()));
+        self.since(0)
+    }
+
+    /// What is kept of the bytes from stream position `offset` on (lossy, neutralised).
+    pub fn since(&self, offset: u64) -> String {
+        let head_end = self.head.len() as u64;
+        let tail_start = self.total - self.tail.len() as u64;
+        let mut text = String::new();
+        if offset < head_end {
+            text.push_str(&crate::text::neutralize_bytes(
+                &self.head[offset as usize..],
+            ));
         }
+        let gap_start = offset.max(head_end);
+        if gap_start < tail_start {
+            text.push_str(&format!(
+                "\n[… {} bytes omitted …]\n",
+                tail_start - gap_start
+            ));
+        }
+        let skip = offset.saturating_sub(tail_start) as usize;
+        let tail: Vec<u8> = self.tail.iter().skip(skip).copied().collect();
         text.push_str(&crate::text::neutralize_bytes(&tail));
         text
     }
 }
 
-/// Captured stdout and stderr, shared with the reader tasks.
+/// Splits a stream into the submission's bytes and boundary markers. The harness runtime
+/// writes `\0LJ<nonce>:<seq>\0` to stdout and stderr at every case boundary (the nonce is
+/// per run, so output cannot collide with it by accident), which tells exactly which case
+/// every byte of output belongs to, however late the judge reads the pipes.
 #[derive(Debug, Default)]
+struct MarkerScanner {
+    prefix: Vec<u8>,
+    carry: Vec<u8>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    Data(Vec<u8>),
+    Marker(u64),
+}
+
+const MAX_SEQ_DIGITS: usize = 20;
+
+impl MarkerScanner {
+    fn new(prefix: Vec<u8>) -> MarkerScanner {
+        MarkerScanner {
+            prefix,
+            carry: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8], pieces: &mut Vec<Piece>) {
+        if self.prefix.is_empty() {
+            pieces.push(Piece::Data(chunk.to_vec()));
+            return;
+        }
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(chunk);
+        let mut start = 0;
+        let mut search = 0;
+        while let Some(found) = find(&data[search..], &self.prefix).map(|i| search + i) {
+            let digits_start = found + self.prefix.len();
+            let terminator = data[digits_start..]
+                .iter()
+                .take(MAX_SEQ_DIGITS + 1)
+                .position(|b| *b == 0);
+            match terminator {
+                Some(len) => {
+                    let digits = &data[digits_start..digits_start + len];
+                    let seq = std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse().ok());
+                    match seq {
+                        Some(seq) => {
+                            if found > start {
+                                pieces.push(Piece::Data(data[start..found].to_vec()));
+                            }
+                            pieces.push(Piece::Marker(seq));
+                            start = digits_start + len + 1;
+                            search = start;
+                        }
+                        // Looks like a marker but is not one: ordinary output.
+                        None => search = found + 1,
+                    }
+                }
+                None if data.len() - digits_start <= MAX_SEQ_DIGITS => {
+                    // A marker cut by the end of the chunk: wait for the rest.
+                    if found > start {
+                        pieces.push(Piece::Data(data[start..found].to_vec()));
+                    }
+                    self.carry = data[found..].to_vec();
+                    return;
+                }
+                None => search = found + 1,
+            }
+        }
+        // Keep back a tail that could be the start of a marker.
+        let keep = (1..self.prefix.len().min(data.len() - start + 1))
+            .rev()
+            .find(|&n| data.ends_with(&self.prefix[..n]))
+            .unwrap_or(0);
+        let data_end = data.len() - keep;
+        if data_end > start {
+            pieces.push(Piece::Data(data[start..data_end].to_vec()));
+        }
+        self.carry = data[data_end..].to_vec();
+    }
+
+    /// At the end of the stream, a partial marker is just output.
+    fn finish(&mut self, pieces: &mut Vec<Piece>) {
+        if !self.carry.is_empty() {
+            pieces.push(Piece::Data(std::mem::take(&mut self.carry)));
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The region of output before the first boundary (the import).
+pub const IMPORT_REGION: u64 = 0;
+
+#[derive(Debug, Default)]
+struct StreamState {
+    buffer: CappedBuffer,
+    scanner: MarkerScanner,
+    /// Where each boundary fell, as a position in `buffer`.
+    boundaries: std::collections::HashMap<u64, u64>,
+    region: u64,
+    closed: bool,
+    /// A boundary never arrived (the submission redirected this stream): stop waiting.
+    unmarked: bool,
+}
+
+struct Stream {
+    pipe: pipe::Receiver,
+    /// Held while reading, so chunks are recorded in the order they were read.
+    state: Mutex<StreamState>,
+}
+
+/// Captured stdout and stderr, read by a task per stream and on demand by [`Capture::sync`].
 pub struct Capture {
-    pub stdout: Mutex<CappedBuffer>,
-    pub stderr: Mutex<CappedBuffer>,
-    total: AtomicU64,
+    stdout: Stream,
+    stderr: Stream,
+    /// Bytes per region (the output between two boundaries), stdout and stderr together.
+    regions: Mutex<std::collections::HashMap<u64, u64>>,
     limit: u64,
-    exceeded: AtomicBool,
+    /// The first region that printed more than the limit.
+    exceeded: Mutex<Option<u64>>,
     exceeded_notify: Notify,
 }
 
+#[derive(Clone, Copy)]
+enum Which {
+    Stdout,
+    Stderr,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Capture {
-    fn new(limit: u64) -> Capture {
-        Capture {
-            limit,
-            ..Capture::default()
+    fn stream(&self, which: Which) -> &Stream {
+        match which {
+            Which::Stdout => &self.stdout,
+            Which::Stderr => &self.stderr,
         }
     }
 
-    fn record(&self, is_stderr: bool, chunk: &[u8]) {
-        let stream = if is_stderr {
-            &self.stderr
-        } else {
-            &self.stdout
-        };
-        if let Ok(mut buffer) = stream.lock() {
-            buffer.push(chunk);
+    /// Reads what the pipe holds now with plain non-blocking reads (so nothing the process
+    /// wrote before this call is missed, whatever the reactor has noticed); true once closed.
+    fn read_available(&self, which: Which, through_reactor: bool) -> bool {
+        let stream = self.stream(which);
+        let mut state = lock(&stream.state);
+        if state.closed {
+            return true;
         }
-        let total =
-            self.total.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
-        if total > self.limit && !self.exceeded.swap(true, Ordering::SeqCst) {
-            self.exceeded_notify.notify_one();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut pieces = Vec::new();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream.pipe);
+        loop {
+            let mut read = || {
+                // SAFETY: reading into a buffer we own from a descriptor we own.
+                let n = unsafe { libc::read(fd, chunk.as_mut_ptr().cast(), chunk.len()) };
+                if n < 0 {
+                    Err(std::io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            };
+            // Through the reactor, a would-block also clears tokio's readiness flag.
+            let result = if through_reactor {
+                stream.pipe.try_io(read)
+            } else {
+                read()
+            };
+            match result {
+                Ok(0) => break,
+                Ok(n) => {
+                    state.scanner.feed(&chunk[..n], &mut pieces);
+                    self.record(&mut state, &mut pieces);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        state.scanner.finish(&mut pieces);
+        self.record(&mut state, &mut pieces);
+        state.closed = true;
+        true
+    }
+
+    fn record(&self, state: &mut StreamState, pieces: &mut Vec<Piece>) {
+        for piece in pieces.drain(..) {
+            match piece {
+                Piece::Data(bytes) => {
+                    state.buffer.push(&bytes);
+                    let mut regions = lock(&self.regions);
+                    let count = regions.entry(state.region).or_default();
+                    *count += bytes.len() as u64;
+                    if *count > self.limit {
+                        let mut exceeded = lock(&self.exceeded);
+                        if exceeded.is_none() {
+                            *exceeded = Some(state.region);
+                            self.exceeded_notify.notify_one();
+                        }
+                    }
+                }
+                Piece::Marker(seq) => {
+                    let position = state.buffer.total();
+                    state.boundaries.insert(seq, position);
+                    state.region = seq;
+                }
+            }
         }
     }
 
-    /// Resolves once stdout + stderr together exceeded the output limit.
+    /// Reads everything already written to both pipes.
+    pub fn sync(&self) {
+        self.read_available(Which::Stdout, false);
+        self.read_available(Which::Stderr, false);
+    }
+
+    /// Waits (briefly) until both streams have passed boundary `seq`, which the runtime
+    /// writes before the event that carries it; after that, every byte printed before the
+    /// event is counted. A stream the submission closed never shows it: then we go on.
+    pub async fn reach(&self, seq: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            self.sync();
+            let passed = |stream: &Stream| {
+                let state = lock(&stream.state);
+                state.closed || state.unmarked || state.boundaries.contains_key(&seq)
+            };
+            if passed(&self.stdout) && passed(&self.stderr) {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                for stream in [&self.stdout, &self.stderr] {
+                    let mut state = lock(&stream.state);
+                    if !state.boundaries.contains_key(&seq) {
+                        state.unmarked = true;
+                    }
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    /// Resolves once some region printed more than the limit.
     pub async fn limit_exceeded(&self) {
-        if !self.exceeded.load(Ordering::SeqCst) {
+        if lock(&self.exceeded).is_none() {
             self.exceeded_notify.notified().await;
         }
     }
 
-    pub fn total(&self) -> u64 {
-        self.total.load(Ordering::Relaxed)
+    /// The region that first printed more than the limit.
+    pub fn exceeded_region(&self) -> Option<u64> {
+        *lock(&self.exceeded)
     }
 
-    pub fn stderr_text(&self) -> String {
-        self.stderr.lock().map(|b| b.text()).unwrap_or_default()
+    pub fn region_bytes(&self, region: u64) -> u64 {
+        lock(&self.regions).get(&region).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        lock(&self.regions).values().sum()
+    }
+
+    /// stderr from boundary `seq` on (all of it for [`IMPORT_REGION`]).
+    pub fn stderr_from(&self, seq: u64) -> String {
+        let state = lock(&self.stderr.state);
+        let position = match seq {
+            IMPORT_REGION => 0,
+            seq => state.boundaries.get(&seq).copied().unwrap_or(0),
+        };
+        state.buffer.since(position)
+    }
+
+    pub fn stdout_text(&self) -> String {
+        lock(&self.stdout.state).buffer.text()
+    }
+}
+
+async fn drain(capture: Arc<Capture>, which: Which) {
+    loop {
+        if capture.stream(which).pipe.readable().await.is_err() {
+            break;
+        }
+        if capture.read_available(which, true) {
+            break;
+        }
+    }
+}
+
+/// Leaders of running groups, so orphan reaping never touches them.
+static LEADERS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
+
+fn leaders() -> std::sync::MutexGuard<'static, Option<HashSet<i32>>> {
+    LEADERS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Makes this process the reaper of its descendants' orphans, so a daemon a submission
+/// double-forks out of its process group becomes our child and can be found and killed.
+pub fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+    }
+}
+
+/// Kills and reaps every child of ours that is not the leader of a running group: those are
+/// orphans a submission left behind (they were reparented to us as the subreaper).
+pub fn reap_orphans() {
+    let me = std::process::id().to_string();
+    let leaders = leaders();
+    let known = leaders.clone().unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        let mut fields = rest.split(' ');
+        let (_state, parent) = (fields.next(), fields.next());
+        if parent == Some(me.as_str()) && !known.contains(&pid) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(Pid::from_raw(pid), None);
+        }
     }
 }
 
@@ -132,25 +444,55 @@ pub struct Running {
 /// Starts `command` in a new process group with stdin from /dev/null and captured output.
 /// `output_limit` is the number of bytes (stdout + stderr) after which
 /// [`Capture::limit_exceeded`] fires.
-pub fn spawn(mut command: std::process::Command, output_limit: u64) -> std::io::Result<Running> {
+pub fn spawn(
+    mut command: std::process::Command,
+    output_limit: u64,
+    marker_prefix: Option<Vec<u8>>,
+) -> std::io::Result<Running> {
     use std::os::unix::process::CommandExt;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // Registering the leader under the same lock that orphan reaping takes means a child
+    // is never seen, between fork and registration, as somebody's orphan.
+    let mut leaders = leaders();
     let mut child = tokio::process::Command::from(command)
         .kill_on_drop(true)
         .spawn()?;
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
-    let capture = Arc::new(Capture::new(output_limit));
-    let mut readers = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        readers.push(tokio::spawn(drain(Stream::Out(stdout), capture.clone())));
+    if let Some(pgid) = pgid {
+        leaders
+            .get_or_insert_with(HashSet::new)
+            .insert(pgid.as_raw());
     }
-    if let Some(stderr) = child.stderr.take() {
-        readers.push(tokio::spawn(drain(Stream::Err(stderr), capture.clone())));
-    }
+    drop(leaders);
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(std::io::Error::other("the child's output is not captured"));
+    };
+    let prefix = marker_prefix.unwrap_or_default();
+    let stream = |fd: std::os::fd::OwnedFd| -> std::io::Result<Stream> {
+        Ok(Stream {
+            pipe: pipe::Receiver::from_owned_fd(fd)?,
+            state: Mutex::new(StreamState {
+                scanner: MarkerScanner::new(prefix.clone()),
+                ..StreamState::default()
+            }),
+        })
+    };
+    let capture = Arc::new(Capture {
+        stdout: stream(stdout.into_owned_fd()?)?,
+        stderr: stream(stderr.into_owned_fd()?)?,
+        regions: Mutex::new(Default::default()),
+        limit: output_limit,
+        exceeded: Mutex::new(None),
+        exceeded_notify: Notify::new(),
+    });
+    let readers = vec![
+        tokio::spawn(drain(capture.clone(), Which::Stdout)),
+        tokio::spawn(drain(capture.clone(), Which::Stderr)),
+    ];
     Ok(Running {
         child,
         pgid,
@@ -158,26 +500,6 @@ pub fn spawn(mut command: std::process::Command, output_limit: u64) -> std::io::
         readers,
         capture,
     })
-}
-
-enum Stream {
-    Out(ChildStdout),
-    Err(ChildStderr),
-}
-
-async fn drain(stream: Stream, capture: Arc<Capture>) {
-    let mut buffer = vec![0u8; 64 * 1024];
-    let (is_stderr, mut reader): (bool, Box<dyn tokio::io::AsyncRead + Unpin + Send>) = match stream
-    {
-        Stream::Out(s) => (false, Box::new(s)),
-        Stream::Err(s) => (true, Box::new(s)),
-    };
-    loop {
-        match reader.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => capture.record(is_stderr, &buffer[..n]),
-        }
-    }
 }
 
 impl Running {
@@ -195,13 +517,58 @@ impl Running {
         status
     }
 
-    pub fn exited(&self) -> Option<ExitStatus> {
-        self.status
-    }
-
     pub fn signal_group(&self, signal: Signal) {
         if let Some(pgid) = self.pgid {
             let _ = killpg(pgid, signal);
+        }
+    }
+
+    /// CPU time (user + system, all threads) the leader has used so far.
+    pub fn cpu_used(&self) -> Option<Duration> {
+        let pid = self.pgid?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Some(Duration::from_millis(ticks * 1000 / per_second))
+    }
+
+    /// Gives the leader `budget` more CPU time from now by moving its soft RLIMIT_CPU (in
+    /// whole seconds, so this rounds up). Only the soft limit moves: raising a hard limit
+    /// needs a privilege the judge may not have, so the launcher sets the hard limit as the
+    /// whole run's backstop.
+    pub fn grant_cpu(&self, budget: Duration) {
+        let (Some(pid), Some(used)) = (self.pgid, self.cpu_used()) else {
+            return;
+        };
+        let mut current = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: prlimit on our own child, reading into a struct we own.
+        let read = unsafe {
+            libc::prlimit(
+                pid.as_raw(),
+                libc::RLIMIT_CPU,
+                std::ptr::null(),
+                &mut current,
+            )
+        };
+        if read != 0 {
+            return;
+        }
+        let wanted = (used + budget).as_millis().div_ceil(1000).max(1) as u64;
+        let limit = libc::rlimit {
+            rlim_cur: wanted.min(current.rlim_max),
+            rlim_max: current.rlim_max,
+        };
+        // SAFETY: as above, with a valid new value and no old value requested.
+        unsafe {
+            libc::prlimit(pid.as_raw(), libc::RLIMIT_CPU, &limit, std::ptr::null_mut());
         }
     }
 
@@ -216,7 +583,8 @@ impl Running {
         self.wait().await
     }
 
-    /// Kills whatever is left of the group, waits for the leader, and drains the output.
+    /// Kills whatever is left of the group and its orphans, waits for the leader, and
+    /// drains the output.
     pub async fn finish(mut self) -> (ExitStatus, Arc<Capture>) {
         if self.status.is_none() {
             self.signal_group(Signal::SIGKILL);
@@ -224,14 +592,24 @@ impl Running {
         let status = self.wait().await;
         // Children that outlived the leader still belong to the group.
         self.signal_group(Signal::SIGKILL);
-        self.pgid = None;
+        self.forget_leader();
+        reap_orphans();
         for reader in std::mem::take(&mut self.readers) {
             let abort = reader.abort_handle();
             if tokio::time::timeout(DRAIN_TIMEOUT, reader).await.is_err() {
                 abort.abort();
             }
         }
+        self.capture.sync();
         (status, self.capture.clone())
+    }
+
+    fn forget_leader(&mut self) {
+        if let Some(pgid) = self.pgid.take()
+            && let Some(set) = leaders().as_mut()
+        {
+            set.remove(&pgid.as_raw());
+        }
     }
 }
 
@@ -239,6 +617,7 @@ impl Drop for Running {
     fn drop(&mut self) {
         // Dropped mid-run (Ctrl-C, an error, a cancelled task): take the whole group down.
         self.signal_group(Signal::SIGKILL);
+        self.forget_leader();
         for reader in &self.readers {
             reader.abort();
         }
@@ -290,19 +669,37 @@ mod tests {
     }
 
     #[test]
-    fn small_output_is_kept_whole() {
+    fn small_output_is_kept_whole_and_can_be_sliced() {
         let mut b = CappedBuffer::default();
         b.push(b"hello ");
         b.push(b"world");
         assert_eq!(b.text(), "hello world");
+        assert_eq!(b.since(6), "world");
+        assert_eq!(b.since(11), "");
         assert_eq!(b.omitted(), 0);
+    }
+
+    #[test]
+    fn slices_of_a_long_stream_come_from_head_and_tail() {
+        let mut b = CappedBuffer::default();
+        b.push(&vec![b'a'; KEEP_HEAD]);
+        b.push(&vec![b'b'; 50_000]);
+        b.push(b"case two");
+        let end = b.total();
+        assert_eq!(b.since(end - 8), "case two");
+        // From inside the dropped middle: a marker, then the tail.
+        let from_middle = b.since(KEEP_HEAD as u64 + 10);
+        assert!(from_middle.starts_with("\n[… "), "{from_middle:.40}");
+        assert!(from_middle.ends_with("case two"));
+        // From inside the head: the rest of the head, the marker, the tail.
+        assert!(b.since(KEEP_HEAD as u64 - 2).starts_with("aa\n[… "));
     }
 
     #[tokio::test]
     async fn output_limit_fires_and_the_group_is_killed() {
         let mut command = std::process::Command::new("sh");
         command.args(["-c", "sleep 30 & yes"]);
-        let running = spawn(command, 100_000).unwrap();
+        let running = spawn(command, 100_000, None).unwrap();
         tokio::time::timeout(Duration::from_secs(10), running.capture.limit_exceeded())
             .await
             .expect("limit should fire");
@@ -320,6 +717,71 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    #[tokio::test]
+    async fn output_is_attributed_to_the_region_between_its_markers() {
+        let mut command = std::process::Command::new("sh");
+        // 200 KB (more than a pipe holds) in region 0, a marker, 5 bytes in region 7.
+        command.args([
+            "-c",
+            "head -c 200000 /dev/zero; printf '\\0LJab:7\\0'; printf '\\0LJab:7\\0' >&2; \\
+             printf hello; printf oops >&2; sleep 5",
+        ]);
+        let running = spawn(command, 100_000, Some(b"\0LJab:".to_vec())).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), running.capture.reach(7))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        running.capture.sync();
+        let capture = &running.capture;
+        assert_eq!(capture.region_bytes(IMPORT_REGION), 200_000);
+        assert_eq!(capture.region_bytes(7), 9);
+        assert_eq!(capture.exceeded_region(), Some(IMPORT_REGION));
+        assert_eq!(capture.stderr_from(7), "oops");
+        assert!(
+            capture.stdout_text().ends_with("hello"),
+            "markers are not output"
+        );
+        running.finish().await;
+    }
+
+    fn scan(prefix: &[u8], chunks: &[&[u8]]) -> Vec<Piece> {
+        let mut scanner = MarkerScanner::new(prefix.to_vec());
+        let mut pieces = Vec::new();
+        for chunk in chunks {
+            scanner.feed(chunk, &mut pieces);
+        }
+        scanner.finish(&mut pieces);
+        // Merge adjacent data for comparison.
+        let mut merged: Vec<Piece> = Vec::new();
+        for piece in pieces {
+            match (merged.last_mut(), piece) {
+                (Some(Piece::Data(a)), Piece::Data(b)) => a.extend(b),
+                (_, piece) => merged.push(piece),
+            }
+        }
+        merged
+    }
+
+    #[test]
+    fn markers_are_found_across_chunk_boundaries() {
+        let data = |s: &str| Piece::Data(s.as_bytes().to_vec());
+        assert_eq!(
+            scan(b"\0M", &[b"ab\0M12\0cd"]),
+            [data("ab"), Piece::Marker(12), data("cd")]
+        );
+        assert_eq!(
+            scan(b"\0M", &[b"ab\0", b"M1", b"2\0cd\0"]),
+            [data("ab"), Piece::Marker(12), data("cd\0")]
+        );
+        // Not a marker: no digits, too many digits, or cut off at the end.
+        assert_eq!(scan(b"\0M", &[b"x\0Mq\0y"]), [data("x\0Mq\0y")]);
+        assert_eq!(scan(b"\0M", &[b"\0M123"]), [data("\0M123")]);
+        assert_eq!(
+            scan(b"\0M", &[b"\0M", b"1\0\0M2\0"]),
+            [Piece::Marker(1), Piece::Marker(2)]
+        );
     }
 
     fn live_members(pgid: i32) -> usize {

@@ -156,7 +156,14 @@ pub fn judge(
         Observation::OutputLimit { limit } => (
             Verdict::OutputLimit,
             format!(
-                "printed more than {} (stdout and stderr together)",
+                "printed more than {} in this case (stdout and stderr together)",
+                format_size(*limit)
+            ),
+        ),
+        Observation::ResultTooLarge { limit } => (
+            Verdict::OutputLimit,
+            format!(
+                "the case's result is larger than {} (the most an observation may be)",
                 format_size(*limit)
             ),
         ),

@@ -21,7 +21,7 @@ use crate::observe::{
 };
 use crate::sandbox::{Launch, Launcher, ProcessLimits};
 use crate::spec::Task;
-use crate::supervise::{self, describe_status};
+use crate::supervise::{self, Running, describe_status};
 use crate::text::{neutralize, tail_lines};
 
 pub const RUNTIME_SOURCE: &str = include_str!("runtime.py");
@@ -153,6 +153,10 @@ enum End {
     Closed,
     Corrupt(String),
     OutputLimit,
+    /// An event line too large to be an observation.
+    Oversized,
+    /// The attempt settled the case it stopped on itself (it printed past the limit).
+    Stopped,
     /// A deadline passed at `at`; `run` when it was the whole run's.
     Timeout {
         run: bool,
@@ -167,6 +171,12 @@ struct Attempt<'s, 'a> {
     /// Position in `pending` of the next case to start or the case running.
     next: usize,
     started: Instant,
+    /// The output region (between two boundaries the runtime marks in stdout and stderr) of
+    /// the case in progress or last started, and the region output goes to now.
+    case_region: u64,
+    region: u64,
+    /// The per-run nonce that makes the runtime's boundary markers unforgeable by accident.
+    marker: String,
 }
 
 impl<'s, 'a> Attempt<'s, 'a> {
@@ -177,6 +187,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
             run_deadline,
             next: 0,
             started: Instant::now(),
+            case_region: supervise::IMPORT_REGION,
+            region: supervise::IMPORT_REGION,
+            marker: random_hex(8),
         }
     }
 
@@ -211,6 +224,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
             "module": task.entry_module(),
             "names": task.required_names,
             "harness": self.setup.judge_dir.join(HARNESS_FILE),
+            "marker": self.marker,
             "cases": cases,
         })
         .to_string()
@@ -260,10 +274,17 @@ impl<'s, 'a> Attempt<'s, 'a> {
             ],
             limits: ProcessLimits {
                 cpu_time: setup.task.limits.cpu_time,
+                // Every case may use its whole budget, on up to all cores at once.
+                cpu_backstop: setup.task.limits.run_wall_time * 2 + Duration::from_secs(1),
                 memory: setup.task.limits.memory,
             },
         };
-        let running = supervise::spawn(setup.launcher.command(launch), setup.task.limits.output)?;
+        let marker = format!("\0LJ{}:", self.marker).into_bytes();
+        let running = supervise::spawn(
+            setup.launcher.command(launch),
+            setup.task.limits.output,
+            Some(marker),
+        )?;
         // `spawn` consumed the command, closing our copy of the write end: EOF on the
         // events channel now means every process holding it is gone.
         let events = pipe::Receiver::from_owned_fd(events_read)?;
@@ -318,10 +339,11 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     let line = match line {
                         Ok(Some(line)) => line,
                         Ok(None) => break End::Closed,
-                        Err(e) => break End::Corrupt(e),
+                        Err(ChannelError::TooLong) => break End::Oversized,
+                        Err(ChannelError::Broken(e)) => break End::Corrupt(e),
                     };
                     last_event = Instant::now();
-                    match self.on_event(&line, &mut phase, sink) {
+                    match self.on_event(&line, &mut phase, &running, sink).await {
                         Ok(None) => {}
                         Ok(Some(end)) => break end,
                         Err(e) => break End::Corrupt(e),
@@ -353,16 +375,26 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 running.terminate(STOP_GRACE).await;
                 // Events written before the stop may still be in the pipe: read them, so
                 // the blame falls on the case that was really running.
-                if let Some(later) = self.drain(&mut reader, &mut phase, sink).await {
+                if let Some(later) = self.drain(&mut reader, &mut phase, &running, sink).await {
                     end = later;
                 }
             }
-            End::Closed | End::Corrupt(_) => {
+            End::Closed | End::Corrupt(_) | End::Oversized | End::Stopped => {
                 running.terminate(STOP_GRACE).await;
             }
         }
         let (status, capture) = running.finish().await;
-        let stderr_tail = tail_lines(&capture.stderr_text(), STDERR_TAIL_LINES, STDERR_TAIL_BYTES);
+        // Only what the failing case itself wrote: never another (hidden) case's output.
+        let region = match phase {
+            Phase::InCase { .. } => self.case_region,
+            Phase::Between => self.region,
+            Phase::Starting | Phase::Loading => supervise::IMPORT_REGION,
+        };
+        let stderr_tail = tail_lines(
+            &capture.stderr_from(region),
+            STDERR_TAIL_LINES,
+            STDERR_TAIL_BYTES,
+        );
         Ok(self.settle(end, phase, status, stderr_tail, sink))
     }
 
@@ -371,12 +403,13 @@ impl<'s, 'a> Attempt<'s, 'a> {
         &mut self,
         reader: &mut LineReader,
         phase: &mut Phase,
+        process: &Running,
         sink: &mut dyn FnMut(CaseObservation),
     ) -> Option<End> {
         let until = Instant::now() + DRAIN_AFTER_EXIT;
         loop {
             match tokio::time::timeout_at(until.into(), reader.next_line()).await {
-                Ok(Ok(Some(line))) => match self.on_event(&line, phase, sink) {
+                Ok(Ok(Some(line))) => match self.on_event(&line, phase, process, sink).await {
                     Ok(None) => {}
                     Ok(Some(end)) => return Some(end),
                     Err(_) => return None,
@@ -387,12 +420,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
     }
 
     /// Handles one event line; returns how the attempt ends, if it does.
-    fn on_event(
+    async fn on_event(
         &mut self,
         line: &[u8],
         phase: &mut Phase,
+        process: &Running,
         sink: &mut dyn FnMut(CaseObservation),
     ) -> Result<Option<End>, String> {
+        let capture = &process.capture;
         let event: Value =
             serde_json::from_slice(line).map_err(|e| format!("unreadable event ({e})"))?;
         let kind = event
@@ -403,6 +438,13 @@ impl<'s, 'a> Attempt<'s, 'a> {
             .pending
             .get(self.next)
             .map(|&i| self.setup.task.cases[i].id.as_str());
+        // Events that cross a boundary carry its number; once both streams have passed it,
+        // every byte printed before the event is counted in the right region.
+        let seq = event.get("seq").and_then(Value::as_u64);
+        if let Some(seq) = seq {
+            capture.reach(seq).await;
+        }
+        let limit = self.setup.task.limits.output;
         match (kind, *phase) {
             ("hello", Phase::Starting) => {
                 if event.get("protocol").and_then(Value::as_u64) != Some(PROTOCOL) {
@@ -428,12 +470,22 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     &self.setup.entry_display,
                 ))));
             }
-            ("loaded", Phase::Loading) => *phase = Phase::Between,
+            ("loaded", Phase::Loading) => {
+                if capture.region_bytes(supervise::IMPORT_REGION) > limit {
+                    return Ok(Some(End::OutputLimit));
+                }
+                self.region = seq.unwrap_or(self.region);
+                *phase = Phase::Between;
+            }
             ("case-start", Phase::Between) => {
                 let id = event.get("id").and_then(Value::as_str);
                 if id != expected_id || id.is_none() {
                     return Err(format!("case {id:?} started, expected {expected_id:?}"));
                 }
+                self.region = seq.unwrap_or(self.region);
+                self.case_region = self.region;
+                // The CPU limit is per case: each case gets the full budget from its start.
+                process.grant_cpu(self.setup.task.limits.cpu_time);
                 *phase = Phase::InCase {
                     started: Instant::now(),
                 };
@@ -461,8 +513,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 let reported = event
                     .get("elapsed_ms")
                     .and_then(Value::as_f64)
-                    .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                    .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+                    .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
                     .filter(|d| *d <= self.started.elapsed());
                 let printed = |name: &str| {
                     event
@@ -471,9 +522,16 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         .filter(|text| !text.is_empty())
                         .map(str::to_owned)
                 };
+                let over_limit = capture.region_bytes(self.case_region) > limit;
                 sink(CaseObservation {
                     case_index: self.pending[self.next],
-                    observation,
+                    observation: if over_limit {
+                        Observation::OutputLimit {
+                            limit: self.setup.task.limits.output,
+                        }
+                    } else {
+                        observation
+                    },
                     duration: reported.unwrap_or(measured),
                     output: CaseOutput {
                         stdout: printed("stdout"),
@@ -481,7 +539,11 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     },
                 });
                 self.next += 1;
+                self.region = seq.unwrap_or(self.region);
                 *phase = Phase::Between;
+                if over_limit {
+                    return Ok(Some(End::Stopped));
+                }
             }
             ("done", Phase::Between) if self.next == self.pending.len() => {
                 return Ok(Some(End::Done));
@@ -543,13 +605,19 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     stop: false,
                 };
             }
+            End::Stopped => {
+                return AttemptEnd {
+                    resolved: self.next,
+                    stop: false,
+                };
+            }
             End::LoadFailed(problem) => {
                 return all_remaining(Observation::NotLoaded(problem), sink);
             }
             End::HarnessError(message) => {
                 return all_remaining(Observation::JudgeError(message), sink);
             }
-            End::Closed | End::Corrupt(_) if phase == Phase::Starting => {
+            End::Closed | End::Corrupt(_) | End::Oversized if phase == Phase::Starting => {
                 let detail = match &end {
                     End::Corrupt(e) => format!("the harness channel was corrupted ({e})"),
                     _ => describe_status(status),
@@ -632,7 +700,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     sink,
                 );
             }
-            End::Closed | End::Corrupt(_) if loading => {
+            End::Closed | End::Corrupt(_) | End::Oversized if loading => {
                 if cpu_exhausted {
                     return all_remaining(
                         load_failure(
@@ -661,6 +729,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     sink,
                 );
             }
+            // The process ended (or was stopped) between cases after settling some: nothing
+            // of the next case ran, so a fresh process runs it instead of it being blamed.
+            _ if phase == Phase::Between && self.next > 0 => {
+                return AttemptEnd {
+                    resolved: self.next,
+                    stop: false,
+                };
+            }
             End::Timeout { at, .. } => {
                 let limit = task.cases[remaining[0]].wall_time;
                 let overran = match phase {
@@ -684,6 +760,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
             }
             End::OutputLimit => Observation::OutputLimit {
                 limit: task.limits.output,
+            },
+            End::Oversized => Observation::ResultTooLarge {
+                limit: MAX_EVENT_LINE as u64,
             },
             End::Closed if cpu_exhausted => Observation::TimedOut {
                 limit: task.limits.cpu_time,
@@ -719,6 +798,23 @@ impl<'s, 'a> Attempt<'s, 'a> {
             stop: false,
         }
     }
+}
+
+/// `bytes` random bytes as hex, from the kernel.
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    // SAFETY: getrandom fills the buffer we own; on failure we fall back to time and pid,
+    // which still makes an accidental collision with output improbable.
+    let filled = unsafe { libc::getrandom(buffer.as_mut_ptr().cast(), bytes, 0) };
+    if filled != bytes as isize {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ u128::from(std::process::id());
+        buffer = seed.to_le_bytes()[..bytes.min(16)].to_vec();
+    }
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn raised_exception(value: &Value, entry: &str, entry_display: &str) -> RaisedException {
@@ -834,6 +930,12 @@ fn load_problem(problem: &Value, task: &Task, entry: &str) -> LoadProblem {
     }
 }
 
+enum ChannelError {
+    /// A line longer than [`MAX_EVENT_LINE`]: an observation too large to take.
+    TooLong,
+    Broken(String),
+}
+
 /// Reads newline-terminated events with a bound on line length. Cancel-safe: a partial line
 /// stays buffered between calls.
 struct LineReader {
@@ -853,7 +955,7 @@ impl LineReader {
         }
     }
 
-    async fn next_line(&mut self) -> Result<Option<Vec<u8>>, String> {
+    async fn next_line(&mut self) -> Result<Option<Vec<u8>>, ChannelError> {
         loop {
             if let Some(pos) = self.buffer[self.scanned..].iter().position(|b| *b == b'\n') {
                 let end = self.scanned + pos;
@@ -864,20 +966,26 @@ impl LineReader {
             }
             self.scanned = self.buffer.len();
             if self.buffer.len() > MAX_EVENT_LINE {
-                return Err(format!("an event line longer than {MAX_EVENT_LINE} bytes"));
+                return Err(ChannelError::TooLong);
             }
             if self.eof {
                 return if self.buffer.is_empty() {
                     Ok(None)
                 } else {
-                    Err("the channel ended in the middle of an event".into())
+                    Err(ChannelError::Broken(
+                        "the channel ended in the middle of an event".into(),
+                    ))
                 };
             }
             self.buffer.reserve(64 * 1024);
             match self.pipe.read_buf(&mut self.buffer).await {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
-                Err(e) => return Err(format!("reading the channel failed: {e}")),
+                Err(e) => {
+                    return Err(ChannelError::Broken(format!(
+                        "reading the channel failed: {e}"
+                    )));
+                }
             }
         }
     }

@@ -10,8 +10,12 @@ The task harness may define:
     prepare()                  called before the submission is imported (fake clocks, ...)
     run_case(module, input)    required; returns a JSON-compatible observation
 
-Everything the runtime needs is bound before the submission is imported, so a submission
-that monkeypatches json, os or sys at import cannot change how events are written.
+The runtime shares a process with the submission, so it cannot defend itself: a submission
+can patch this module or write its own events to the descriptor. That is accepted by design:
+what it could forge is an observation, and expected values never come here, so a forged
+result is no better than a hard-coded one (hidden cases exist for those). Binding json, os and
+the clock before the import only keeps accidents (a submission shadowing `json`) harmless.
+The judge also never trusts what comes back: every field is checked and bounded.
 """
 
 import collections
@@ -236,6 +240,27 @@ class _CaseOutput:
         return getattr(self._real, name)
 
 
+_marker = b""
+_seq = 0
+
+
+def _boundary():
+    """Marks a case boundary in stdout and stderr themselves, then returns its number for the
+    event that follows: the judge then knows which case printed every byte, however late it
+    reads the pipes."""
+    global _seq
+    _seq += 1
+    _flush_std()
+    if _marker:
+        mark = _marker + str(_seq).encode("ascii") + b"\0"
+        for fd in (1, 2):
+            try:
+                _write(fd, mark)
+            except OSError:
+                pass
+    return _seq
+
+
 def _flush_std():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -250,7 +275,7 @@ def _finish(code=0):
 
 
 def main():
-    global _events_fd
+    global _events_fd, _marker
     cases_fd = int(os.environ.pop("LIVEJUDGE_CASES_FD"))
     _events_fd = int(os.environ.pop("LIVEJUDGE_EVENTS_FD"))
     with os.fdopen(cases_fd, "rb") as source:
@@ -259,6 +284,8 @@ def main():
     if request.get("protocol") != PROTOCOL:
         emit({"event": "harness-error", "message": "protocol %r not supported" % request.get("protocol")})
         _finish()
+    if request.get("marker"):
+        _marker = b"\0LJ" + request["marker"].encode("ascii") + b":"
     faulthandler.enable()
     sys.path.insert(0, _run_dir)
     try:
@@ -278,13 +305,13 @@ def main():
         _flush_std()
         emit({"event": "load-failed", "problem": problem})
         _finish()
-    emit({"event": "loaded"})
+    emit({"event": "loaded", "seq": _boundary()})
 
     for case in request["cases"]:
-        _flush_std()
+        seq = _boundary()
         stdout.reset()
         stderr.reset()
-        emit({"event": "case-start", "id": case["id"]})
+        emit({"event": "case-start", "id": case["id"], "seq": seq})
         started = _perf_counter()
         try:
             observation = run_case(module, case["input"])
@@ -293,7 +320,7 @@ def main():
             result = {"event": "case-end", "id": case["id"], "exception": describe_exception(exc)}
         # Only for display: the judge enforces limits with its own clock.
         result["elapsed_ms"] = (_perf_counter() - started) * 1000.0
-        _flush_std()
+        result["seq"] = _boundary()
         for name, stream in (("stdout", stdout), ("stderr", stderr)):
             text = stream.captured()
             if text:
