@@ -14,6 +14,8 @@ use serde_json::Value;
 
 /// Values whose pretty form has more lines than this also get a unified diff.
 const DIFF_MIN_LINES: usize = 4;
+/// Past this size a diff costs more than it shows; the mismatches still list what differs.
+const DIFF_MAX_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Comparison {
@@ -39,7 +41,8 @@ pub fn compare(expected: &Pattern, actual: &Value) -> Comparison {
             .lines()
             .count()
             .max(actual_text.lines().count());
-        (larger >= DIFF_MIN_LINES && expected_text != actual_text)
+        let small_enough = expected_text.len().max(actual_text.len()) <= DIFF_MAX_BYTES;
+        (larger >= DIFF_MIN_LINES && small_enough && expected_text != actual_text)
             .then(|| Diff::new(expected_text, actual_text))
     };
     Comparison { mismatches, diff }
@@ -74,6 +77,15 @@ mod tests {
            ]
          }
         "#);
+    }
+
+    #[test]
+    fn huge_values_are_not_diffed() {
+        let expected = Pattern::parse(&json!([1, 2, 3])).unwrap();
+        let actual = Value::Array((0..100_000).map(Value::from).collect());
+        let c = compare(&expected, &actual);
+        assert!(c.diff.is_none());
+        assert_eq!(c.mismatches.len(), 1000, "mismatches are capped too");
     }
 
     #[test]
