@@ -1,7 +1,7 @@
 //! Commands: wiring the stages together for `grade`, `list`, `show` and `setup`.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use crate::text::indent;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::supervise::become_subreaper();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -142,14 +143,28 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // The report is written to a temporary file next to --output and moved into place at
+    // the end, so an early error leaves no empty report and a crash no half-written one.
+    let mut report_file: Option<(tempfile::NamedTempFile, &Path)> = None;
     let (out, color): (Box<dyn Write>, bool) = match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| {
+            refuse_to_overwrite_a_submission(path, &args.submissions)?;
+            let cannot = |e: std::io::Error| {
                 Error::input(
                     format!("cannot write the report to {}: {e}", path.display()),
                     None,
                 )
-            })?;
+            };
+            let dir = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            };
+            let temp = tempfile::Builder::new()
+                .prefix(".livejudge-report-")
+                .tempfile_in(dir)
+                .map_err(cannot)?;
+            let file = temp.as_file().try_clone().map_err(cannot)?;
+            report_file = Some((temp, path));
             (Box::new(std::io::BufWriter::new(file)), false)
         }
         None => {
@@ -179,6 +194,17 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
         .grade_all(&submissions, reporter.as_mut(), &cancel)
         .await;
     watcher.abort();
+    drop(reporter);
+    if let Some((temp, path)) = report_file {
+        temp.persist(path).map_err(|e| {
+            Error::input(
+                format!("cannot write the report to {}: {}", path.display(), e.error),
+                None,
+            )
+        })?;
+        // A temporary file is private (0600); a report is an ordinary file.
+        let _ = std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    }
     Ok(if report.interrupted {
         exit::INTERRUPTED
     } else if report.has_judge_errors() {
@@ -188,6 +214,38 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     } else {
         exit::FAILED
     })
+}
+
+/// `--output` naming a submission (or a file inside a submission folder) would replace the
+/// very code being graded.
+fn refuse_to_overwrite_a_submission(output: &Path, submissions: &[PathBuf]) -> Result<(), Error> {
+    let resolve = |p: &Path| -> Option<PathBuf> {
+        p.canonicalize().ok().or_else(|| {
+            let parent = match p.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent,
+                _ => Path::new("."),
+            };
+            Some(parent.canonicalize().ok()?.join(p.file_name()?))
+        })
+    };
+    let Some(output) = resolve(output) else {
+        return Ok(());
+    };
+    for submission in submissions {
+        if let Some(submission) = resolve(submission)
+            && output.starts_with(&submission)
+        {
+            return Err(Error::input(
+                format!(
+                    "--output {} would overwrite the submission {}",
+                    output.display(),
+                    submission.display()
+                ),
+                Some("write the report somewhere else".to_owned()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM stops grading cleanly (processes killed, workspaces removed, partial

@@ -122,11 +122,7 @@ impl HumanReporter {
         for (name, printed) in [("stdout", &case.stdout), ("stderr", &case.stderr)] {
             if let Some(text) = printed {
                 let _ = writeln!(self.out, "{pad}{}captured {name}:{:#}", p.dim, p.dim);
-                let _ = writeln!(
-                    self.out,
-                    "{}",
-                    indent(&neutralize(text.trim_end()), "        ")
-                );
+                let _ = writeln!(self.out, "{}", indent(&output_preview(text), "        "));
             }
         }
         if let Some(diff) = &case.diff {
@@ -155,6 +151,18 @@ impl HumanReporter {
             format_ms(result.duration_ms)
         );
     }
+}
+
+/// The end of what a case printed, as a reader wants it under a failure: the last lines,
+/// each cut to a screen's width (the JSON report keeps more).
+fn output_preview(text: &str) -> String {
+    const LINES: usize = 20;
+    const WIDTH: usize = 200;
+    let tail = crate::text::tail_lines(text, LINES, usize::MAX);
+    tail.lines()
+        .map(|line| crate::text::truncate_chars(&neutralize(line), WIDTH))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Reporter for HumanReporter {
