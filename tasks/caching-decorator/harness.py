@@ -82,9 +82,10 @@ def describe_call(name, args, kwargs):
     return "%s(%s)" % (name, ", ".join(parts))
 
 
-def marker(computed):
+def marker(computed, raised=False):
     if computed == 0:
-        return "[cached]"
+        # A call that raised without calling the function was not served from the cache.
+        return "[not called]" if raised else "[cached]"
     if computed == 1:
         return "[computed]"
     return "[computed %d times]" % computed
@@ -212,12 +213,15 @@ def scenario_script(cache, case):
             else:
                 name, func = "f", wrapper
             before = counted.calls
+            raised = False
             try:
                 result = func(*args, **dict(kwargs))
                 outcome = "-> %r" % (result,)
             except Exception as exc:
+                raised = True
                 outcome = "raised " + exception_text(exc)
-            log.append("%s %s %s" % (describe_call(name, args, kwargs), outcome, marker(counted.calls - before)))
+            computed = marker(counted.calls - before, raised)
+            log.append("%s %s %s" % (describe_call(name, args, kwargs), outcome, computed))
         elif "fill" in step:
             start, stop = step["fill"]
             before = counted.calls
