@@ -80,7 +80,10 @@ fn accepted_solutions_pass_every_case_20_runs_in_a_row() {
                 i + 1,
                 serde_json::to_string_pretty(submission).unwrap()
             );
-            assert_eq!(submission["cases"].as_array().unwrap().len(), 27);
+            assert_eq!(
+                submission["cases"].as_array().unwrap().len(),
+                case_counts(TASK).0
+            );
         }
         assert_eq!(run.code, 0, "exit code for {}", file.display());
         assert_eq!(report["passed"], true);
@@ -179,7 +182,10 @@ fn human_report_lists_cases_mismatches_rule_diff_and_ends_with_the_totals() {
     );
     let last = out.trim_end().lines().last().unwrap();
     let failed = out.matches("\n  ✗ ").count();
-    assert_eq!(last, format!("{} passed, {failed} failed", 27 - failed));
+    assert_eq!(
+        last,
+        format!("{} passed, {failed} failed", case_counts(TASK).0 - failed)
+    );
 }
 
 #[test]
@@ -205,5 +211,59 @@ fn output_file_gets_the_report_and_stdout_stays_empty() {
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_matches_schema(&report);
     assert_eq!(report["task"], TASK);
-    assert_eq!(report["submissions"][0]["passed_cases"], 27);
+    assert_eq!(
+        report["submissions"][0]["passed_cases"],
+        case_counts(TASK).0
+    );
+}
+
+#[test]
+fn output_never_replaces_a_submission_and_early_errors_leave_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("solution.py");
+    let original = std::fs::read(
+        repo()
+            .join("tasks")
+            .join(TASK)
+            .join("solutions/accepted/rlock_ordereddict.py"),
+    )
+    .unwrap();
+    std::fs::write(&submission, &original).unwrap();
+    let run1 = run(&[
+        "grade",
+        TASK,
+        submission.to_str().unwrap(),
+        "--output",
+        submission.to_str().unwrap(),
+    ]);
+    assert_eq!(run1.code, 2, "{}", run1.stderr);
+    assert!(
+        run1.stderr.contains("would overwrite the submission"),
+        "{}",
+        run1.stderr
+    );
+    assert_eq!(std::fs::read(&submission).unwrap(), original);
+
+    let report = dir.path().join("report.txt");
+    let run2 = run(&[
+        "--python",
+        "/nonexistent/python3",
+        "grade",
+        TASK,
+        submission.to_str().unwrap(),
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(run2.code, 3);
+    assert!(!report.exists(), "no empty report after an early error");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(
+        left,
+        vec![submission.clone()],
+        "no temporary file left either"
+    );
 }

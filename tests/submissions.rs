@@ -44,7 +44,13 @@ fn syntax_error_is_reported_with_file_line_and_caret() {
             .stdout
             .contains("syntax_error.py:4:33: SyntaxError: expected ':'")
     );
-    assert!(human.stdout.trim_end().ends_with("0 passed, 27 failed"));
+    let total = case_counts(TASK).0;
+    assert!(
+        human
+            .stdout
+            .trim_end()
+            .ends_with(&format!("0 passed, {total} failed"))
+    );
 }
 
 #[test]
@@ -204,11 +210,29 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
         "pass",
         "the case after a segfault still runs"
     );
+    assert_eq!(
+        verdict("loud"),
+        "output-limit",
+        "the case that printed is charged"
+    );
+    assert_eq!(
+        verdict("slow-echo"),
+        "pass",
+        "not the one that ran after it"
+    );
+    assert_eq!(verdict("burn-a"), "pass");
+    assert_eq!(
+        verdict("burn-b"),
+        "pass",
+        "each case has its own CPU budget"
+    );
+    assert_eq!(verdict("huge"), "output-limit");
     assert_eq!(verdict("matchers"), "pass");
     assert_eq!(verdict("environment"), "pass", "{}", case(s, "environment"));
     assert_eq!(verdict("prepared"), "pass");
-    // One process, plus a fresh one after the timeout, crash, flood, CPU limit and segfault.
-    assert_eq!(s["attempts"], 6);
+    // One process, plus a fresh one after the timeout, crash, flood, CPU limit, segfault,
+    // loud case and oversized result.
+    assert_eq!(s["attempts"], 8);
 
     let hang = case(s, "hang");
     assert_eq!(
@@ -229,7 +253,7 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
     assert_eq!(crash["details"], "about to crash");
     assert_eq!(
         case(s, "flood")["message"],
-        "printed more than 64.0 KiB (stdout and stderr together)"
+        "printed more than 64.0 KiB in this case (stdout and stderr together)"
     );
     assert_eq!(
         case(s, "spin")["message"],
@@ -263,6 +287,84 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
             .unwrap()
             .contains(r#"File "misbehaving.py", line"#)
     );
+}
+
+#[test]
+fn output_is_charged_to_the_case_that_printed_it_every_time() {
+    // The loud case prints past the limit and returns at once; the next case is slow. A
+    // judge that reads the pipes late would blame the slow case now and then.
+    let rounds: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(|| {
+                run(&[
+                    "--tasks",
+                    "tests/tasks",
+                    "grade",
+                    "probe",
+                    "tests/submissions/probe/misbehaving.py",
+                    "--format",
+                    "json",
+                ])
+                .json()
+            })
+        })
+        .collect();
+    for (round, handle) in rounds.into_iter().enumerate() {
+        let report = handle.join().unwrap();
+        let s = submission(&report, 0);
+        assert_eq!(case(s, "loud")["verdict"], "output-limit", "round {round}");
+        assert_eq!(case(s, "slow-echo")["verdict"], "pass", "round {round}");
+    }
+}
+
+#[test]
+fn a_daemon_the_submission_leaves_behind_is_killed() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/misbehaving.py",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    let message = case(submission(&report, 0), "daemon")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pid: i32 = message
+        .rsplit("got ")
+        .next()
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {message:?}"));
+    assert!(pid > 1);
+    // A double-forked, setsid daemon left the process group; as a child subreaper
+    // livejudge adopted and killed it before exiting.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+    let alive = stat.is_ok_and(|s| !s[s.rfind(')').unwrap() + 2..].starts_with('Z'));
+    assert!(!alive, "daemon {pid} survived livejudge");
+}
+
+#[test]
+fn a_submission_that_tampers_with_the_runtime_cannot_crash_the_judge() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/tampers_with_runtime.py",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_matches_schema(&report);
+    for case in report["submissions"][0]["cases"].as_array().unwrap() {
+        let ms = case["duration_ms"].as_f64().unwrap();
+        assert!((0.0..60_000.0).contains(&ms), "{case}");
+    }
 }
 
 #[test]

@@ -154,3 +154,17 @@ pub fn failed_ids(submission: &serde_json::Value) -> Vec<String> {
         .map(|c| c["id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Number of cases, and of hidden ones, in a task under tasks/.
+pub fn case_counts(task: &str) -> (usize, usize) {
+    let spec: toml::Value = toml::from_str(
+        &std::fs::read_to_string(repo().join("tasks").join(task).join("task.toml")).unwrap(),
+    )
+    .unwrap();
+    let cases = spec["cases"].as_array().unwrap();
+    let hidden = cases
+        .iter()
+        .filter(|c| c.get("hidden").and_then(toml::Value::as_bool) == Some(true))
+        .count();
+    (cases.len(), hidden)
+}

@@ -11,6 +11,8 @@ SEEN_PREPARED = bool(_livejudge_harness.PREPARED)
 
 def solve(case):
     action = case["action"]
+    if action == "echo" and "sleep" in case:
+        time.sleep(case["sleep"])
     if action == "echo":
         if case["value"] == "hidden-input-7f3a":
             print("stderr mentions hidden-input-7f3a", file=sys.stderr)
@@ -37,6 +39,29 @@ def solve(case):
         import ctypes
 
         ctypes.string_at(0)
+    if action == "loud":
+        print("x" * 70000)
+        return {"value": "loud"}
+    if action == "burn":
+        until = time.process_time() + case["seconds"]
+        while time.process_time() < until:
+            pass
+        return {"value": "burnt"}
+    if action == "huge":
+        return {"value": "z" * (20 << 20)}
+    if action == "daemon":
+        read_end, write_end = os.pipe()
+        if os.fork() == 0:
+            os.setsid()
+            daemon = os.fork()
+            if daemon == 0:
+                time.sleep(300)
+                os._exit(0)
+            os.write(write_end, str(daemon).encode())
+            os._exit(0)
+        os.close(write_end)
+        os.wait()
+        return {"daemon_pid": int(os.read(read_end, 32) or b"0")}
     if action == "raise":
         print("debug: looking for the thing")
         raise KeyError("no such thing")
