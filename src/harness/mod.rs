@@ -520,7 +520,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         .get(name)
                         .and_then(Value::as_str)
                         .filter(|text| !text.is_empty())
-                        .map(str::to_owned)
+                        .map(neutralize)
                 };
                 let over_limit = capture.region_bytes(self.case_region) > limit;
                 sink(CaseObservation {
