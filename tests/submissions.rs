@@ -6,6 +6,22 @@ use common::*;
 
 const TASK: &str = "caching-decorator";
 
+/// Grades a submission of the probe test task (tests/submissions/probe/NAME), JSON report.
+fn grade_probe(name: &str, extra: &[&str]) -> Run {
+    let path = format!("tests/submissions/probe/{name}");
+    let mut args = vec![
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        path.as_str(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 fn sub(name: &str) -> String {
     format!("tests/submissions/caching-decorator/{name}")
 }
@@ -173,15 +189,7 @@ fn folder_submissions_are_copied_whole_and_need_their_entry() {
 
 #[test]
 fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/misbehaving.py",
-        "--format",
-        "json",
-    ]);
+    let run = grade_probe("misbehaving.py", &[]);
     assert_eq!(run.code, 1);
     let report = run.json();
     assert_matches_schema(&report);
@@ -294,20 +302,7 @@ fn output_is_charged_to_the_case_that_printed_it_every_time() {
     // The loud case prints past the limit and returns at once; the next case is slow. A
     // judge that reads the pipes late would blame the slow case now and then.
     let rounds: Vec<_> = (0..8)
-        .map(|_| {
-            std::thread::spawn(|| {
-                run(&[
-                    "--tasks",
-                    "tests/tasks",
-                    "grade",
-                    "probe",
-                    "tests/submissions/probe/misbehaving.py",
-                    "--format",
-                    "json",
-                ])
-                .json()
-            })
-        })
+        .map(|_| std::thread::spawn(|| grade_probe("misbehaving.py", &[]).json()))
         .collect();
     for (round, handle) in rounds.into_iter().enumerate() {
         let report = handle.join().unwrap();
@@ -319,15 +314,7 @@ fn output_is_charged_to_the_case_that_printed_it_every_time() {
 
 #[test]
 fn a_daemon_the_submission_leaves_behind_is_killed() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/misbehaving.py",
-        "--format",
-        "json",
-    ]);
+    let run = grade_probe("misbehaving.py", &[]);
     let report = run.json();
     let message = case(submission(&report, 0), "daemon")["message"]
         .as_str()
@@ -349,15 +336,7 @@ fn a_daemon_the_submission_leaves_behind_is_killed() {
 
 #[test]
 fn a_submission_that_tampers_with_the_runtime_cannot_crash_the_judge() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/tampers_with_runtime.py",
-        "--format",
-        "json",
-    ]);
+    let run = grade_probe("tampers_with_runtime.py", &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     assert_matches_schema(&report);
@@ -369,16 +348,7 @@ fn a_submission_that_tampers_with_the_runtime_cannot_crash_the_judge() {
 
 #[test]
 fn hidden_cases_keep_their_data_back_unless_asked() {
-    let args = [
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/misbehaving.py",
-        "--format",
-        "json",
-    ];
-    let hidden = run(&args);
+    let hidden = grade_probe("misbehaving.py", &[]);
     let secret = case(submission(&hidden.json(), 0), "secret").clone();
     assert_eq!(secret["verdict"], "wrong");
     assert_eq!(secret["redacted"], true);
@@ -397,7 +367,13 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
         secret["stderr"].is_null(),
         "a hidden case's prints are withheld"
     );
-    let human = run(&args[..5]);
+    let human = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "probe",
+        "tests/submissions/probe/misbehaving.py",
+    ]);
     assert!(!human.stdout.contains("hidden-"), "{}", human.stdout);
     assert!(
         human
@@ -407,9 +383,7 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
         human.stdout
     );
 
-    let mut shown_args = args.to_vec();
-    shown_args.push("--show-hidden");
-    let shown = run(&shown_args);
+    let shown = grade_probe("misbehaving.py", &["--show-hidden"]);
     let secret = case(submission(&shown.json(), 0), "secret").clone();
     assert_eq!(secret["redacted"], false);
     assert_eq!(
