@@ -16,6 +16,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
+# uv, so the tests cover both ways a task environment is built (uv, and venv + pip).
+tools=target/test-tools
+if [ ! -x "$tools/bin/uv" ]; then
+  python3 -m venv "$tools"
+  "$tools/bin/pip" install --quiet --disable-pip-version-check uv
+fi
+export LIVEJUDGE_TEST_UV="$PWD/$tools/bin/uv"
+
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked

@@ -300,11 +300,11 @@ with zipfile.ZipFile(sys.argv[1], "w") as wheel:
     wheel
 }
 
-#[test]
-fn requirements_are_installed_once_and_a_broken_environment_is_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let wheel = build_wheel(dir.path());
-    let task = dir.path().join("tasks").join("needs-package");
+/// A task whose harness imports a package from a local wheel; returns (tasks dir, submission).
+fn task_needing_a_package(dir: &Path) -> (PathBuf, PathBuf) {
+    let wheel = build_wheel(dir);
+    let tasks = dir.join("tasks");
+    let task = tasks.join("needs-package");
     std::fs::create_dir_all(&task).unwrap();
     std::fs::write(task.join("README.md"), "# needs a package\n").unwrap();
     std::fs::write(
@@ -320,30 +320,57 @@ fn requirements_are_installed_once_and_a_broken_environment_is_rebuilt() {
         ),
     )
     .unwrap();
-    let submission = dir.path().join("solution.py");
+    let submission = dir.join("solution.py");
     std::fs::write(&submission, "x = 1\n").unwrap();
+    (tasks, submission)
+}
+
+/// PATH without any directory that holds `uv`, plus `extra` in front when given.
+fn path_with_uv(extra: Option<&Path>) -> String {
+    let mut dirs: Vec<String> = extra.iter().map(|d| d.display().to_string()).collect();
+    dirs.extend(
+        std::env::var("PATH")
+            .unwrap()
+            .split(':')
+            .filter(|d| !Path::new(d).join("uv").exists())
+            .map(str::to_owned),
+    );
+    dirs.join(":")
+}
+
+/// Grades the package task; returns how the environment was built, if it was.
+fn grade_package_task(tasks: &Path, submission: &Path, cache: &Path, path: &str) -> Option<String> {
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_CACHE_DIR", cache)
+        .env("PATH", path)
+        .args(["--tasks", tasks.to_str().unwrap()])
+        .args(["grade", "needs-package", submission.to_str().unwrap()]);
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.stderr
+        .lines()
+        .find(|l| l.contains("creating the Python environment for needs-package"))
+        .map(|l| l.split(" with ").nth(1).unwrap_or("").to_owned())
+}
+
+#[test]
+fn requirements_are_installed_once_and_a_broken_environment_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tasks, submission) = task_needing_a_package(dir.path());
     let cache = dir.path().join("cache");
-    // Without uv on PATH, so the venv + pip path is the one exercised.
-    let path = std::env::var("PATH")
-        .unwrap()
-        .split(':')
-        .filter(|d| !Path::new(d).join("uv").exists())
-        .collect::<Vec<_>>()
-        .join(":");
-    let grade = || {
-        let mut command = livejudge();
-        command
-            .env("LIVEJUDGE_CACHE_DIR", &cache)
-            .env("PATH", &path)
-            .args(["--tasks", dir.path().join("tasks").to_str().unwrap()])
-            .args(["grade", "needs-package", submission.to_str().unwrap()]);
-        let run = run_command(command);
-        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-        run.stderr
-            .contains("creating the Python environment for needs-package")
-    };
-    assert!(grade(), "created on first use");
-    assert!(!grade(), "reused afterwards");
+    // Without uv on PATH, so the venv + pip way is the one exercised.
+    let path = path_with_uv(None);
+    let built = grade_package_task(&tasks, &submission, &cache, &path);
+    assert!(
+        built.unwrap().starts_with("venv + pip"),
+        "created on first use"
+    );
+    assert_eq!(
+        grade_package_task(&tasks, &submission, &cache, &path),
+        None,
+        "reused"
+    );
     let venv = std::fs::read_dir(cache.join("venvs"))
         .unwrap()
         .flatten()
@@ -351,5 +378,70 @@ fn requirements_are_installed_once_and_a_broken_environment_is_rebuilt() {
         .find(|p| p.is_dir())
         .unwrap();
     std::fs::remove_file(venv.join("bin").join("python")).unwrap();
-    assert!(grade(), "rebuilt when broken");
+    assert!(
+        grade_package_task(&tasks, &submission, &cache, &path).is_some(),
+        "rebuilt when broken"
+    );
+}
+
+#[test]
+fn requirements_are_installed_with_uv_when_it_is_on_path() {
+    // scripts/test.sh installs uv and names it here; elsewhere, a uv on PATH will do.
+    let uv = std::env::var_os("LIVEJUDGE_TEST_UV")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join("uv"))
+                .find(|p| p.is_file())
+        });
+    let Some(uv) = uv else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs scripts/test.sh, which provides uv (LIVEJUDGE_TEST_UV)"
+        );
+        eprintln!("skipped: no uv (scripts/test.sh installs one)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (tasks, submission) = task_needing_a_package(dir.path());
+    let cache = dir.path().join("cache");
+    let path = path_with_uv(uv.parent());
+    let built = grade_package_task(&tasks, &submission, &cache, &path);
+    assert!(
+        built.unwrap().starts_with("uv"),
+        "uv builds the environment"
+    );
+    assert_eq!(
+        grade_package_task(&tasks, &submission, &cache, &path),
+        None,
+        "reused"
+    );
+}
+
+#[test]
+fn a_broken_harness_is_a_judge_error_never_the_candidates_fault() {
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "broken-harness",
+        ACCEPTED,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    let report = run.json();
+    assert_matches_schema(&report);
+    let case = &report["submissions"][0]["cases"][0];
+    assert_eq!(case["verdict"], "judge-error");
+    let message = case["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the task's harness failed:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("tests/tasks/broken-harness/harness.py"),
+        "{message}"
+    );
+    assert!(message.contains("ModuleNotFoundError"), "{message}");
 }

@@ -457,9 +457,15 @@ impl<'s, 'a> Attempt<'s, 'a> {
             }
             ("harness-error", _) => {
                 let message = event.get("message").and_then(Value::as_str).unwrap_or("");
+                // Name the harness as the task author knows it, not by its copy in the run.
+                let copy = self.setup.judge_dir.join(HARNESS_FILE);
+                let message = message.replace(
+                    &copy.display().to_string(),
+                    &self.setup.task.harness_file.display().to_string(),
+                );
                 return Ok(Some(End::HarnessError(format!(
                     "the task's harness failed:\n{}",
-                    neutralize(message)
+                    neutralize(&message)
                 ))));
             }
             ("load-failed", Phase::Loading) => {
