@@ -99,7 +99,8 @@ struct MarkerScanner {
 #[derive(Debug, PartialEq, Eq)]
 enum Piece {
     Data(Vec<u8>),
-    Marker(u64),
+    /// A marker, with its bytes (output after all, should it not be the one expected).
+    Marker(u64, Vec<u8>),
 }
 
 const MAX_SEQ_DIGITS: usize = 20;
@@ -138,8 +139,9 @@ impl MarkerScanner {
                             if found > start {
                                 pieces.push(Piece::Data(data[start..found].to_vec()));
                             }
-                            pieces.push(Piece::Marker(seq));
-                            start = digits_start + len + 1;
+                            let end = digits_start + len + 1;
+                            pieces.push(Piece::Marker(seq, data[found..end].to_vec()));
+                            start = end;
                             search = start;
                         }
                         // Looks like a marker but is not one: ordinary output.
@@ -191,10 +193,18 @@ struct StreamState {
     /// Where each boundary fell, as a position in `buffer`.
     boundaries: std::collections::HashMap<u64, u64>,
     region: u64,
+    /// Boundaries come in order, 1, 2, 3, ... up to `last_seq`: a marker out of that order
+    /// (one the submission forged) is plain output, so regions stay few and bounded.
+    next_seq: u64,
+    last_seq: u64,
     closed: bool,
     /// A boundary never arrived (the submission redirected this stream): stop waiting.
     unmarked: bool,
 }
+
+/// Most bytes read from one pipe in one go, so a flood never holds the lock (or the judge)
+/// for long.
+const MAX_READ_PASS: usize = 1 << 20;
 
 struct Stream {
     pipe: pipe::Receiver,
@@ -245,7 +255,11 @@ impl Capture {
         let mut chunk = vec![0u8; 64 * 1024];
         let mut pieces = Vec::new();
         let fd = std::os::fd::AsRawFd::as_raw_fd(&stream.pipe);
+        let mut read_so_far = 0;
         loop {
+            if read_so_far >= MAX_READ_PASS {
+                return false;
+            }
             let mut read = || {
                 // SAFETY: reading into a buffer we own from a descriptor we own.
                 let n = unsafe { libc::read(fd, chunk.as_mut_ptr().cast(), chunk.len()) };
@@ -264,6 +278,7 @@ impl Capture {
             match result {
                 Ok(0) => break,
                 Ok(n) => {
+                    read_so_far += n;
                     state.scanner.feed(&chunk[..n], &mut pieces);
                     self.record(&mut state, &mut pieces);
                 }
@@ -280,6 +295,12 @@ impl Capture {
 
     fn record(&self, state: &mut StreamState, pieces: &mut Vec<Piece>) {
         for piece in pieces.drain(..) {
+            let piece = match piece {
+                Piece::Marker(seq, raw) if seq != state.next_seq || seq > state.last_seq => {
+                    Piece::Data(raw)
+                }
+                other => other,
+            };
             match piece {
                 Piece::Data(bytes) => {
                     state.buffer.push(&bytes);
@@ -294,10 +315,11 @@ impl Capture {
                         }
                     }
                 }
-                Piece::Marker(seq) => {
+                Piece::Marker(seq, _) => {
                     let position = state.buffer.total();
                     state.boundaries.insert(seq, position);
                     state.region = seq;
+                    state.next_seq = seq + 1;
                 }
             }
         }
@@ -315,6 +337,10 @@ impl Capture {
     pub async fn reach(&self, seq: u64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
         loop {
+            if self.exceeded_region().is_some() {
+                // The limit path takes over; nothing to wait for.
+                return;
+            }
             self.sync();
             let passed = |stream: &Stream| {
                 let state = lock(&stream.state);
@@ -356,14 +382,15 @@ impl Capture {
         lock(&self.regions).values().sum()
     }
 
-    /// stderr from boundary `seq` on (all of it for [`IMPORT_REGION`]).
+    /// stderr from boundary `seq` on (all of it for [`IMPORT_REGION`]); nothing when the
+    /// boundary never showed (rather than output that may belong to another case).
     pub fn stderr_from(&self, seq: u64) -> String {
         let state = lock(&self.stderr.state);
         let position = match seq {
-            IMPORT_REGION => 0,
-            seq => state.boundaries.get(&seq).copied().unwrap_or(0),
+            IMPORT_REGION => Some(0),
+            seq => state.boundaries.get(&seq).copied(),
         };
-        state.buffer.since(position)
+        position.map(|p| state.buffer.since(p)).unwrap_or_default()
     }
 
     pub fn stdout_text(&self) -> String {
@@ -379,6 +406,8 @@ async fn drain(capture: Arc<Capture>, which: Which) {
         if capture.read_available(which, true) {
             break;
         }
+        // A read pass is bounded; let the judge's other work in before the next one.
+        tokio::task::yield_now().await;
     }
 }
 
@@ -401,35 +430,51 @@ pub fn become_subreaper() {
 }
 
 /// Kills and reaps every child of ours that is not the leader of a running group: those are
-/// orphans a submission left behind (they were reparented to us as the subreaper).
+/// orphans a submission left behind (they were reparented to us as the subreaper). Repeats
+/// until none is left, so a process that keeps forking and exiting cannot slip through, and
+/// takes down each orphan's own process group too (a setsid daemon's helpers).
 pub fn reap_orphans() {
     let me = std::process::id().to_string();
+    let my_group = nix::unistd::getpgrp().as_raw();
     let leaders = leaders();
     let known = leaders.clone().unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
-            continue;
-        };
-        let mut fields = rest.split(' ');
-        let (_state, parent) = (fields.next(), fields.next());
-        if parent == Some(me.as_str()) && !known.contains(&pid) {
+    for _ in 0..200 {
+        let orphans: Vec<(i32, i32)> = children_of(&me)
+            .into_iter()
+            .filter(|(pid, _)| !known.contains(pid))
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        for &(pid, group) in &orphans {
+            // A group that a running submission still owns is that run's to end.
+            if group > 1 && group != my_group && !known.contains(&group) {
+                let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+            }
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        for &(pid, _) in &orphans {
             let _ = nix::sys::wait::waitpid(Pid::from_raw(pid), None);
         }
     }
+}
+
+/// (pid, process group) of every process whose parent is `parent`.
+fn children_of(parent: &str) -> Vec<(i32, i32)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let mut fields = rest.split(' ');
+            let (_state, ppid, group) = (fields.next(), fields.next()?, fields.next()?);
+            (ppid == parent).then(|| Some((pid, group.parse().ok()?)))?
+        })
+        .collect()
 }
 
 /// A started process group.
@@ -444,10 +489,12 @@ pub struct Running {
 /// Starts `command` in a new process group with stdin from /dev/null and captured output.
 /// `output_limit` is the number of bytes (stdout + stderr) after which
 /// [`Capture::limit_exceeded`] fires.
+/// `markers` is the boundary marker prefix the process writes and the last boundary number
+/// it may write (see [`MarkerScanner`]).
 pub fn spawn(
     mut command: std::process::Command,
     output_limit: u64,
-    marker_prefix: Option<Vec<u8>>,
+    markers: Option<(Vec<u8>, u64)>,
 ) -> std::io::Result<Running> {
     use std::os::unix::process::CommandExt;
     command
@@ -471,12 +518,14 @@ pub fn spawn(
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(std::io::Error::other("the child's output is not captured"));
     };
-    let prefix = marker_prefix.unwrap_or_default();
+    let (prefix, last_seq) = markers.unwrap_or_default();
     let stream = |fd: std::os::fd::OwnedFd| -> std::io::Result<Stream> {
         Ok(Stream {
             pipe: pipe::Receiver::from_owned_fd(fd)?,
             state: Mutex::new(StreamState {
                 scanner: MarkerScanner::new(prefix.clone()),
+                next_seq: 1,
+                last_seq,
                 ..StreamState::default()
             }),
         })
@@ -580,7 +629,11 @@ impl Running {
                 self.signal_group(Signal::SIGKILL);
             }
         }
-        self.wait().await
+        let status = self.wait().await;
+        // Writers that left the group would otherwise keep the pipes busy.
+        self.signal_group(Signal::SIGKILL);
+        reap_orphans();
+        status
     }
 
     /// Kills whatever is left of the group and its orphans, waits for the leader, and
@@ -615,9 +668,11 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        // Dropped mid-run (Ctrl-C, an error, a cancelled task): take the whole group down.
+        // Dropped mid-run (Ctrl-C, an error, a cancelled task): take the whole group down,
+        // and whatever left it.
         self.signal_group(Signal::SIGKILL);
         self.forget_leader();
+        reap_orphans();
         for reader in &self.readers {
             reader.abort();
         }
@@ -722,27 +777,38 @@ mod tests {
     #[tokio::test]
     async fn output_is_attributed_to_the_region_between_its_markers() {
         let mut command = std::process::Command::new("sh");
-        // 200 KB (more than a pipe holds) in region 0, a marker, 5 bytes in region 7.
+        // 200 KB (more than a pipe holds) before boundary 1, a forged boundary 5 (out of
+        // order, so plain output), then 5 + 4 bytes after boundary 1.
         command.args([
             "-c",
-            "head -c 200000 /dev/zero; printf '\\0LJab:7\\0'; printf '\\0LJab:7\\0' >&2; \\
-             printf hello; printf oops >&2; sleep 5",
+            "head -c 200000 /dev/zero; printf '\\0LJab:1\\0'; printf '\\0LJab:1\\0' >&2; \\
+             printf '\\0LJab:5\\0hello'; printf oops >&2; sleep 5",
         ]);
-        let running = spawn(command, 100_000, Some(b"\0LJab:".to_vec())).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), running.capture.reach(7))
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        running.capture.sync();
-        let capture = &running.capture;
+        let running = spawn(command, 100_000, Some((b"\0LJab:".to_vec(), 3))).unwrap();
+        // The import region went over the limit, so reaching returns at once; wait for the
+        // rest by hand.
+        let capture = running.capture.clone();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !capture.stderr_from(1).contains("oops") || !capture.stdout_text().ends_with("hello")
+        {
+            assert!(std::time::Instant::now() < deadline, "output never arrived");
+            capture.sync();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         assert_eq!(capture.region_bytes(IMPORT_REGION), 200_000);
-        assert_eq!(capture.region_bytes(7), 9);
-        assert_eq!(capture.exceeded_region(), Some(IMPORT_REGION));
-        assert_eq!(capture.stderr_from(7), "oops");
-        assert!(
-            capture.stdout_text().ends_with("hello"),
-            "markers are not output"
+        assert_eq!(
+            capture.region_bytes(1),
+            8 + 5 + 4,
+            "the forged marker counts as output"
         );
+        assert_eq!(capture.exceeded_region(), Some(IMPORT_REGION));
+        assert_eq!(capture.stderr_from(1), "oops");
+        assert_eq!(
+            capture.stderr_from(2),
+            "",
+            "a boundary that never came shows nothing"
+        );
+        assert!(capture.stdout_text().ends_with("\\u{0}LJab:5\\u{0}hello"));
         running.finish().await;
     }
 
@@ -758,6 +824,7 @@ mod tests {
         for piece in pieces {
             match (merged.last_mut(), piece) {
                 (Some(Piece::Data(a)), Piece::Data(b)) => a.extend(b),
+                (_, Piece::Marker(seq, _)) => merged.push(Piece::Marker(seq, vec![])),
                 (_, piece) => merged.push(piece),
             }
         }
@@ -769,18 +836,18 @@ mod tests {
         let data = |s: &str| Piece::Data(s.as_bytes().to_vec());
         assert_eq!(
             scan(b"\0M", &[b"ab\0M12\0cd"]),
-            [data("ab"), Piece::Marker(12), data("cd")]
+            [data("ab"), Piece::Marker(12, vec![]), data("cd")]
         );
         assert_eq!(
             scan(b"\0M", &[b"ab\0", b"M1", b"2\0cd\0"]),
-            [data("ab"), Piece::Marker(12), data("cd\0")]
+            [data("ab"), Piece::Marker(12, vec![]), data("cd\0")]
         );
         // Not a marker: no digits, too many digits, or cut off at the end.
         assert_eq!(scan(b"\0M", &[b"x\0Mq\0y"]), [data("x\0Mq\0y")]);
         assert_eq!(scan(b"\0M", &[b"\0M123"]), [data("\0M123")]);
         assert_eq!(
             scan(b"\0M", &[b"\0M", b"1\0\0M2\0"]),
-            [Piece::Marker(1), Piece::Marker(2)]
+            [Piece::Marker(1, vec![]), Piece::Marker(2, vec![])]
         );
     }
 
