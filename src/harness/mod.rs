@@ -42,6 +42,8 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
 const MIN_LOAD_TIME: Duration = Duration::from_secs(10);
 /// After the last case, the runtime reports `done` at once; this is only a backstop.
 const DONE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the CPU time of the case in progress is checked against its budget.
+const CPU_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 const STDERR_TAIL_LINES: usize = 30;
 const STDERR_TAIL_BYTES: usize = 4096;
 
@@ -137,7 +139,10 @@ struct AttemptEnd {
 enum Phase {
     /// Started, waiting for the runtime's hello.
     Starting,
-    /// The runtime imports the harness and the submission.
+    /// The runtime imports the task's harness: problems now are the task's, not the
+    /// candidate's.
+    Preparing,
+    /// The runtime imports the submission.
     Loading,
     Between,
     InCase {
@@ -153,6 +158,8 @@ enum End {
     Closed,
     Corrupt(String),
     OutputLimit,
+    /// The case in progress used more CPU time than its budget.
+    CpuLimit,
     /// An event line too large to be an observation.
     Oversized,
     /// The attempt settled the case it stopped on itself (it printed past the limit).
@@ -175,6 +182,12 @@ struct Attempt<'s, 'a> {
     /// the case in progress or last started, and the region output goes to now.
     case_region: u64,
     region: u64,
+    /// The region after `loaded` (output there is outside any case, before the first).
+    loaded_region: Option<u64>,
+    /// CPU time the process had used when the case in progress started.
+    case_cpu_start: Option<Duration>,
+    /// Set once a case's deadline passed: its end, if still read, comes too late.
+    timed_out: bool,
     /// The per-run nonce that makes the runtime's boundary markers unforgeable by accident.
     marker: String,
 }
@@ -189,6 +202,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
             started: Instant::now(),
             case_region: supervise::IMPORT_REGION,
             region: supervise::IMPORT_REGION,
+            loaded_region: None,
+            case_cpu_start: None,
+            timed_out: false,
             marker: random_hex(8),
         }
     }
@@ -280,10 +296,12 @@ impl<'s, 'a> Attempt<'s, 'a> {
             },
         };
         let marker = format!("\0LJ{}:", self.marker).into_bytes();
+        // Boundaries: one at `loaded`, then one at each case's start and end.
+        let last_seq = 1 + 2 * self.pending.len() as u64;
         let running = supervise::spawn(
             setup.launcher.command(launch),
             setup.task.limits.output,
-            Some(marker),
+            Some((marker, last_seq)),
         )?;
         // `spawn` consumed the command, closing our copy of the write end: EOF on the
         // events channel now means every process holding it is gone.
@@ -299,7 +317,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 .map_or(Duration::ZERO, |&i| cases[i].wall_time)
         };
         let deadline = match phase {
-            Phase::Starting | Phase::Loading => load_deadline,
+            Phase::Starting | Phase::Preparing | Phase::Loading => load_deadline,
             Phase::InCase { started } => started + case_limit(self.next),
             Phase::Between if self.next == self.pending.len() => last_event + DONE_TIMEOUT,
             Phase::Between => last_event + case_limit(self.next),
@@ -327,6 +345,8 @@ impl<'s, 'a> Attempt<'s, 'a> {
         let mut phase = Phase::Starting;
         let mut last_event = started;
         let mut drain_until: Option<Instant> = None;
+        let mut cpu_check = tokio::time::interval(CPU_CHECK_INTERVAL);
+        cpu_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
         let end = loop {
             let deadline = self.deadline(phase, load_deadline, last_event);
@@ -349,6 +369,11 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         Err(e) => break End::Corrupt(e),
                     }
                 }
+                _ = cpu_check.tick(), if matches!(phase, Phase::InCase { .. }) => {
+                    if self.over_cpu_budget(&running) {
+                        break End::CpuLimit;
+                    }
+                }
                 _ = running.wait(), if drain_until.is_none() => {
                     // Whatever the process left behind goes now; the events it wrote are
                     // still in the pipe and read below.
@@ -360,6 +385,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         break End::Closed;
                     }
                     let at = Instant::now();
+                    self.timed_out = true;
                     break End::Timeout { run: at >= self.run_deadline, at };
                 }
             }
@@ -379,7 +405,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     end = later;
                 }
             }
-            End::Closed | End::Corrupt(_) | End::Oversized | End::Stopped => {
+            End::Closed | End::Corrupt(_) | End::Oversized | End::Stopped | End::CpuLimit => {
                 running.terminate(STOP_GRACE).await;
             }
         }
@@ -388,14 +414,22 @@ impl<'s, 'a> Attempt<'s, 'a> {
         let region = match phase {
             Phase::InCase { .. } => self.case_region,
             Phase::Between => self.region,
-            Phase::Starting | Phase::Loading => supervise::IMPORT_REGION,
+            Phase::Starting | Phase::Preparing | Phase::Loading => supervise::IMPORT_REGION,
         };
         let stderr_tail = tail_lines(
             &capture.stderr_from(region),
             STDERR_TAIL_LINES,
             STDERR_TAIL_BYTES,
         );
-        Ok(self.settle(end, phase, status, stderr_tail, sink))
+        let exceeded = capture.exceeded_region();
+        Ok(self.settle(end, phase, status, stderr_tail, exceeded, sink))
+    }
+
+    fn over_cpu_budget(&self, process: &Running) -> bool {
+        match (self.case_cpu_start, process.cpu_used()) {
+            (Some(start), Some(now)) => now.saturating_sub(start) > self.setup.task.limits.cpu_time,
+            _ => false,
+        }
     }
 
     /// Reads what is left in the events channel after the process was stopped.
@@ -453,9 +487,12 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         event.get("protocol").unwrap_or(&Value::Null)
                     ))));
                 }
-                *phase = Phase::Loading;
+                *phase = Phase::Preparing;
             }
-            ("harness-error", _) => {
+            ("harness-ready", Phase::Preparing) => *phase = Phase::Loading,
+            // Only before the submission was imported: afterwards this is the submission
+            // writing to the channel, not the harness failing.
+            ("harness-error", Phase::Starting | Phase::Preparing) => {
                 let message = event.get("message").and_then(Value::as_str).unwrap_or("");
                 // Name the harness as the task author knows it, not by its copy in the run.
                 let copy = self.setup.judge_dir.join(HARNESS_FILE);
@@ -481,6 +518,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     return Ok(Some(End::OutputLimit));
                 }
                 self.region = seq.unwrap_or(self.region);
+                self.loaded_region = seq;
                 *phase = Phase::Between;
             }
             ("case-start", Phase::Between) => {
@@ -488,6 +526,11 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 if id != expected_id || id.is_none() {
                     return Err(format!("case {id:?} started, expected {expected_id:?}"));
                 }
+                // What was printed since the last boundary (between cases) has its limit too.
+                if capture.region_bytes(self.region) > limit {
+                    return Ok(Some(End::OutputLimit));
+                }
+                self.case_cpu_start = process.cpu_used();
                 self.region = seq.unwrap_or(self.region);
                 self.case_region = self.region;
                 // The CPU limit is per case: each case gets the full budget from its start.
@@ -529,6 +572,24 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         .map(neutralize)
                 };
                 let over_limit = capture.region_bytes(self.case_region) > limit;
+                let case = &self.setup.task.cases[self.pending[self.next]];
+                // Ended, but after its deadline (read from the pipe while stopping it): late.
+                let late = self.timed_out && reported.is_none_or(|d| d >= case.wall_time);
+                let observation = if late {
+                    Observation::TimedOut {
+                        limit: case.wall_time,
+                        scope: TimeScope::Case,
+                        stderr_tail: String::new(),
+                    }
+                } else if self.over_cpu_budget(process) {
+                    Observation::TimedOut {
+                        limit: self.setup.task.limits.cpu_time,
+                        scope: TimeScope::Cpu,
+                        stderr_tail: String::new(),
+                    }
+                } else {
+                    observation
+                };
                 sink(CaseObservation {
                     case_index: self.pending[self.next],
                     observation: if over_limit {
@@ -569,6 +630,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
         phase: Phase,
         status: std::process::ExitStatus,
         stderr_tail: String,
+        exceeded_region: Option<u64>,
         sink: &mut dyn FnMut(CaseObservation),
     ) -> AttemptEnd {
         use std::os::unix::process::ExitStatusExt;
@@ -623,9 +685,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
             End::HarnessError(message) => {
                 return all_remaining(Observation::JudgeError(message), sink);
             }
-            End::Closed | End::Corrupt(_) | End::Oversized if phase == Phase::Starting => {
+            // The submission has not run yet: whatever went wrong is on the judge's side (the
+            // runtime or the task's harness).
+            End::Closed | End::Corrupt(_) | End::Oversized | End::OutputLimit
+                if matches!(phase, Phase::Starting | Phase::Preparing) =>
+            {
                 let detail = match &end {
                     End::Corrupt(e) => format!("the harness channel was corrupted ({e})"),
+                    End::OutputLimit => "it printed past the output limit".to_owned(),
                     _ => describe_status(status),
                 };
                 return all_remaining(
@@ -672,7 +739,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     stop: true,
                 };
             }
-            End::Timeout { .. } if phase == Phase::Starting => {
+            End::Timeout { .. } if matches!(phase, Phase::Starting | Phase::Preparing) => {
                 return all_remaining(
                     Observation::JudgeError("the Python harness did not start in time".into()),
                     sink,
@@ -693,19 +760,48 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     sink,
                 );
             }
-            End::OutputLimit if loading => {
-                return all_remaining(
-                    load_failure(
-                        LoadProblemKind::OutputLimitAtImport,
-                        format!(
-                            "{} printed more than {} while being imported",
-                            self.setup.entry_display,
-                            crate::spec::units::format_size(task.limits.output)
+            End::OutputLimit => {
+                // The region that went over says who printed it.
+                let region = exceeded_region.unwrap_or(self.region);
+                let in_current_case =
+                    matches!(phase, Phase::InCase { .. }) && region == self.case_region;
+                let before_any_case = region == supervise::IMPORT_REGION
+                    || (Some(region) == self.loaded_region && self.next == 0);
+                if before_any_case || loading {
+                    let when = if region == supervise::IMPORT_REGION || loading {
+                        "while being imported"
+                    } else {
+                        "after being imported, before the first case"
+                    };
+                    return all_remaining(
+                        load_failure(
+                            LoadProblemKind::OutputLimitAtImport,
+                            format!(
+                                "{} printed more than {} {when}",
+                                self.setup.entry_display,
+                                crate::spec::units::format_size(task.limits.output)
+                            ),
                         ),
-                    ),
-                    sink,
-                );
+                        sink,
+                    );
+                }
+                if !in_current_case && self.next > 0 {
+                    // Printed between cases (a thread left running): no case is to blame
+                    // for it, so a fresh process runs the next one.
+                    return AttemptEnd {
+                        resolved: self.next,
+                        stop: false,
+                    };
+                }
+                Observation::OutputLimit {
+                    limit: task.limits.output,
+                }
             }
+            End::CpuLimit => Observation::TimedOut {
+                limit: task.limits.cpu_time,
+                scope: TimeScope::Cpu,
+                stderr_tail: stderr_tail.clone(),
+            },
             End::Closed | End::Corrupt(_) | End::Oversized if loading => {
                 if cpu_exhausted {
                     return all_remaining(
@@ -764,9 +860,6 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     stderr_tail,
                 }
             }
-            End::OutputLimit => Observation::OutputLimit {
-                limit: task.limits.output,
-            },
             End::Oversized => Observation::ResultTooLarge {
                 limit: MAX_EVENT_LINE as u64,
             },

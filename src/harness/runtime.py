@@ -287,7 +287,6 @@ def main():
     if request.get("marker"):
         _marker = b"\0LJ" + request["marker"].encode("ascii") + b":"
     faulthandler.enable()
-    sys.path.insert(0, _run_dir)
     try:
         harness = _import_file("_livejudge_harness", request["harness"])
         prepare = getattr(harness, "prepare", None)
@@ -297,6 +296,11 @@ def main():
     except BaseException:
         emit({"event": "harness-error", "message": traceback.format_exc()})
         _finish()
+    # From here on, problems are the submission's: the judge accepts no harness-error after
+    # this event.
+    emit({"event": "harness-ready"})
+    # Only now, so a submission's own logging.py cannot shadow what the harness imports.
+    sys.path.insert(0, _run_dir)
 
     stdout, stderr = _CaseOutput(sys.stdout), _CaseOutput(sys.stderr)
     sys.stdout, sys.stderr = stdout, stderr
