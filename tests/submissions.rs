@@ -170,6 +170,12 @@ fn folder_submissions_are_copied_whole_and_need_their_entry() {
         "from lrucache.core import cache\n",
     )
     .unwrap();
+    // A module of the candidate's that shadows one the harness imports must not break it.
+    std::fs::write(
+        dir.path().join("logging.py"),
+        "def log(message):\n    pass\n",
+    )
+    .unwrap();
     let ok = run(&[
         "grade",
         TASK,

@@ -1,0 +1,193 @@
+//! Submissions that attack the judge itself (found by review): each is caught in the case
+//! that attacks, the other cases are unaffected, and the judge stays quick, small and clean.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Grades a trio submission; returns the run, its report and how long it took.
+fn grade_trio(submission: &str) -> (Run, serde_json::Value, Duration) {
+    let started = Instant::now();
+    let run = run(&[
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "trio",
+        submission,
+        "--format",
+        "json",
+    ]);
+    let elapsed = started.elapsed();
+    let report = run.json();
+    assert_matches_schema(&report);
+    (run, report, elapsed)
+}
+
+fn verdicts(report: &serde_json::Value) -> Vec<String> {
+    report["submissions"][0]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn forged_markers_neither_lift_the_output_limit_nor_grow_the_judge() {
+    let (run, report, elapsed) = grade_trio("tests/submissions/trio/forged_markers.py");
+    assert_eq!(run.code, 1);
+    assert_eq!(verdicts(&report), ["pass", "output-limit", "pass"]);
+    // Unstopped, the flood would run for 10 s.
+    assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
+    // SAFETY: getrusage fills a struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    // ru_maxrss is in KiB: the largest livejudge this test binary has waited for.
+    assert!(usage.ru_maxrss < 300 * 1024, "{} KiB", usage.ru_maxrss);
+}
+
+#[test]
+fn a_forged_harness_error_is_the_submissions_crash_not_a_judge_error() {
+    let (run, report, _) = grade_trio("tests/submissions/trio/forged_harness_error.py");
+    assert_eq!(run.code, 1, "not 4: the judge is not at fault");
+    assert_eq!(verdicts(&report), ["pass", "crashed", "pass"]);
+}
+
+#[test]
+fn a_case_that_ends_after_its_deadline_is_a_timeout_even_if_sigterm_is_ignored() {
+    let (_, report, _) = grade_trio("tests/submissions/trio/late_and_deaf.py");
+    assert_eq!(verdicts(&report), ["pass", "timeout", "pass"]);
+}
+
+#[test]
+fn raising_its_own_cpu_limit_does_not_lift_the_cpu_budget() {
+    let (_, report, elapsed) = grade_trio("tests/submissions/trio/raises_own_cpu_limit.py");
+    assert_eq!(verdicts(&report), ["pass", "timeout", "pass"]);
+    let c2 = &report["submissions"][0]["cases"][1];
+    assert_eq!(
+        c2["message"],
+        "used up the CPU time limit (1s) during this case"
+    );
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "stopped near 1 s of CPU: {elapsed:?}"
+    );
+}
+
+#[test]
+fn output_printed_between_cases_is_charged_to_no_case() {
+    let (run, report, _) = grade_trio("tests/submissions/trio/prints_between_cases.py");
+    assert_eq!(run.code, 0, "{report}");
+    assert_eq!(verdicts(&report), ["pass", "pass", "pass"]);
+    // The process that printed between cases was replaced before case 2.
+    assert_eq!(report["submissions"][0]["attempts"], 2);
+}
+
+#[test]
+fn escaping_writers_and_fork_hoppers_are_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let survived = dir.path().join("survived");
+    let submission = dir.path().join("escape.py");
+    std::fs::write(
+        &submission,
+        format!(
+            r#"import os, time
+PIDS = {pids:?}
+SURVIVED = {survived:?}
+
+def note():
+    with open(PIDS, "a") as f:
+        f.write("%d\n" % os.getpid())
+
+def writer():
+    # Leaves the process group, and re-forks now and then for a fresh CPU budget.
+    os.setsid()
+    note()
+    start = time.process_time()
+    while True:
+        try:
+            os.write(1, b"a" * 4096)
+        except OSError:
+            os._exit(0)
+        if time.process_time() - start > 0.3:
+            if os.fork() != 0:
+                os._exit(0)
+            note()
+            start = time.process_time()
+
+def hopper():
+    # Forks and exits in a loop, so it is never the same process for long.
+    os.setsid()
+    for fd in (0, 1, 2):
+        os.close(fd)
+    until = time.time() + 3
+    while time.time() < until:
+        try:
+            if os.fork() != 0:
+                os._exit(0)
+        except OSError:
+            time.sleep(0.001)
+    open(SURVIVED, "w").write(str(os.getpid()))
+    os._exit(0)
+
+def solve(case):
+    if case["n"] == 2:
+        for target in (writer, writer, writer, hopper):
+            if os.fork() == 0:
+                target()
+    return {{"value": case["n"]}}
+"#,
+            pids = pids.display().to_string(),
+            survived = survived.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let started = Instant::now();
+    let mut command = livejudge();
+    command.env("TMPDIR", &tmp).args([
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "trio",
+        submission.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let run = run_command(command);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!survived.exists(), "the fork hopper outlived livejudge");
+    let noted = std::fs::read_to_string(&pids).unwrap_or_default();
+    assert!(!noted.is_empty(), "the writers ran");
+    for pid in noted.lines().filter_map(|l| l.parse::<i32>().ok()) {
+        assert!(!alive(pid), "writer {pid} outlived livejudge");
+    }
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(Path::new(&tmp).exists());
+}
