@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// Grades a trio submission; returns the run, its report and how long it took.
-fn grade_trio(submission: &str) -> (Run, serde_json::Value, Duration) {
-    let started = Instant::now();
+/// Grades a trio submission; returns the run and its report.
+fn grade_trio(submission: &str) -> (Run, serde_json::Value) {
     let run = run(&[
         "--tasks",
         "tests/tasks",
@@ -20,10 +19,9 @@ fn grade_trio(submission: &str) -> (Run, serde_json::Value, Duration) {
         "--format",
         "json",
     ]);
-    let elapsed = started.elapsed();
     let report = run.json();
     assert_matches_schema(&report);
-    (run, report, elapsed)
+    (run, report)
 }
 
 fn verdicts(report: &serde_json::Value) -> Vec<String> {
@@ -44,11 +42,10 @@ fn alive(pid: i32) -> bool {
 
 #[test]
 fn forged_markers_neither_lift_the_output_limit_nor_grow_the_judge() {
-    let (run, report, elapsed) = grade_trio("tests/submissions/trio/forged_markers.py");
+    let (run, report) = grade_trio("tests/submissions/trio/forged_markers.py");
     assert_eq!(run.code, 1);
+    // Unstopped, the 10 s flood would have been a timeout; the limit stopped it first.
     assert_eq!(verdicts(&report), ["pass", "output-limit", "pass"]);
-    // Unstopped, the flood would run for 10 s.
-    assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
     // SAFETY: getrusage fills a struct we own.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
@@ -61,35 +58,31 @@ fn forged_markers_neither_lift_the_output_limit_nor_grow_the_judge() {
 
 #[test]
 fn a_forged_harness_error_is_the_submissions_crash_not_a_judge_error() {
-    let (run, report, _) = grade_trio("tests/submissions/trio/forged_harness_error.py");
+    let (run, report) = grade_trio("tests/submissions/trio/forged_harness_error.py");
     assert_eq!(run.code, 1, "not 4: the judge is not at fault");
     assert_eq!(verdicts(&report), ["pass", "crashed", "pass"]);
 }
 
 #[test]
 fn a_case_that_ends_after_its_deadline_is_a_timeout_even_if_sigterm_is_ignored() {
-    let (_, report, _) = grade_trio("tests/submissions/trio/late_and_deaf.py");
+    let (_, report) = grade_trio("tests/submissions/trio/late_and_deaf.py");
     assert_eq!(verdicts(&report), ["pass", "timeout", "pass"]);
 }
 
 #[test]
 fn raising_its_own_cpu_limit_does_not_lift_the_cpu_budget() {
-    let (_, report, elapsed) = grade_trio("tests/submissions/trio/raises_own_cpu_limit.py");
+    let (_, report) = grade_trio("tests/submissions/trio/raises_own_cpu_limit.py");
     assert_eq!(verdicts(&report), ["pass", "timeout", "pass"]);
     let c2 = &report["submissions"][0]["cases"][1];
     assert_eq!(
         c2["message"],
         "used up the CPU time limit (1s) during this case"
     );
-    assert!(
-        elapsed < Duration::from_secs(3),
-        "stopped near 1 s of CPU: {elapsed:?}"
-    );
 }
 
 #[test]
 fn output_printed_between_cases_is_charged_to_no_case() {
-    let (run, report, _) = grade_trio("tests/submissions/trio/prints_between_cases.py");
+    let (run, report) = grade_trio("tests/submissions/trio/prints_between_cases.py");
     assert_eq!(run.code, 0, "{report}");
     assert_eq!(verdicts(&report), ["pass", "pass", "pass"]);
     // The process that printed between cases was replaced before case 2.
@@ -170,8 +163,10 @@ def solve(case):
         "json",
     ]);
     let run = run_command(command);
+    // A hang check, not a speed test: three cases of at most 2 s each. (Before the fix the
+    // judge spun here for ten minutes.)
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        started.elapsed() < Duration::from_secs(60),
         "{:?}",
         started.elapsed()
     );

@@ -258,7 +258,8 @@ fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
         "the tail of stderr is shown"
     );
     let hang_ms = hang["duration_ms"].as_f64().unwrap();
-    assert!((1000.0..3000.0).contains(&hang_ms), "{hang_ms}");
+    // Not before its limit; the upper bound only catches a hang.
+    assert!((1000.0..30_000.0).contains(&hang_ms), "{hang_ms}");
     let crash = case(s, "crash");
     assert_eq!(
         crash["message"],
