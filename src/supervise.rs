@@ -669,10 +669,13 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         // Dropped mid-run (Ctrl-C, an error, a cancelled task): take the whole group down,
-        // and whatever left it.
+        // and whatever left it (`finish` already did this for a run that ended normally).
+        let still_running = self.pgid.is_some();
         self.signal_group(Signal::SIGKILL);
         self.forget_leader();
-        reap_orphans();
+        if still_running {
+            reap_orphans();
+        }
         for reader in &self.readers {
             reader.abort();
         }
