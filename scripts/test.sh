@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+# The sandbox: every test runs submissions under --isolation strict or auto.
+command -v bwrap >/dev/null || missing+=(bubblewrap)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -26,4 +28,10 @@ export LIVEJUDGE_TEST_UV="$PWD/$tools/bin/uv"
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# The tests assert strict isolation: fail here, with the reasons, if this machine cannot.
+cargo build --locked --quiet
+target/debug/livejudge doctor || {
+  echo "scripts/test.sh: strict isolation is not available here (see above)" >&2
+  exit 3
+}
 cargo test --locked

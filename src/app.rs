@@ -14,9 +14,10 @@ use crate::error::{Error, exit};
 use crate::grade::{Grader, submission_from_arg};
 use crate::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
 use crate::report::{HumanReporter, JsonReporter, Reporter};
-use crate::sandbox::Unisolated;
+use crate::sandbox::{self, Isolation};
 use crate::spec::{self, Task};
 use crate::text::indent;
+use crate::workspace;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::List => list(&cli),
         Command::Show { task } => show(&cli, task),
         Command::Setup { task } => setup(&cli, task.as_deref()),
+        Command::Doctor => doctor(),
     }
 }
 
@@ -143,6 +145,12 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Before any slow setup: strict isolation that is not available is an error at once.
+    let (launcher, isolation) = sandbox::select(cli.isolation)?;
+    if isolation.level == Isolation::None {
+        warn_unisolated(&isolation);
+    }
+    workspace::sweep_stale();
     // The report is written to a temporary file next to --output and moved into place at
     // the end, so an early error leaves no empty report and a crash no half-written one.
     let mut report_file: Option<(tempfile::NamedTempFile, &Path)> = None;
@@ -182,12 +190,12 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     };
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signals(cancel.clone()));
-    let launcher = Unisolated;
     let grader = Grader {
         task: &task,
         interpreter: &interpreter,
         venv: &venv,
-        launcher: &launcher,
+        launcher: launcher.as_ref(),
+        isolation: &isolation,
         show_hidden: args.show_hidden,
     };
     let report = grader
@@ -359,6 +367,27 @@ fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
         println!("{}: ready ({})", task.id, display_home(&venv.dir));
     }
     Ok(exit::PASSED)
+}
+
+fn doctor() -> Result<u8, Error> {
+    let capabilities = sandbox::Capabilities::detect();
+    print!("{}", capabilities.render());
+    Ok(if capabilities.missing().is_empty() {
+        exit::PASSED
+    } else {
+        exit::ENVIRONMENT
+    })
+}
+
+/// Said on stderr, whatever the report format: the submission runs with the user's rights.
+fn warn_unisolated(isolation: &sandbox::IsolationReport) {
+    let mut message = String::from(
+        "warning: submissions run without isolation (resource limits only): they can read and write your files and reach the network",
+    );
+    for missing in &isolation.missing {
+        message.push_str(&format!("\n  - {missing}"));
+    }
+    anstream::eprintln!("{message}");
 }
 
 fn display_home(path: &Path) -> String {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::sandbox::Policy;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    every case of every submission passed
@@ -17,6 +19,9 @@ Exit codes:
 Environment:
   LIVEJUDGE_PYTHON     the interpreter to use when --python is not given (default: python3)
   LIVEJUDGE_CACHE_DIR  where Python environments are cached (default: ~/.cache/livejudge)
+  LIVEJUDGE_ISOLATION  the default of --isolation (strict, auto or none)
+  LIVEJUDGE_SANDBOX_UID  uid[:gid] a root livejudge runs submissions as (default: 65534)
+  LIVEJUDGE_BWRAP      the bubblewrap binary (default: bwrap on PATH)
   NO_COLOR             disables colour in the human report";
 
 #[derive(Debug, Parser)]
@@ -35,6 +40,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<OsString>,
 
+    /// How to isolate submissions: strict (full isolation or refuse, exit 3), auto (the best
+    /// this machine offers, named in the report) or none (resource limits only: trusted
+    /// code).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "LIVEJUDGE_ISOLATION",
+        default_value = "auto"
+    )]
+    pub isolation: Policy,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +68,10 @@ pub enum Command {
         /// Task id (under --tasks) or path to a task folder.
         task: String,
     },
+    /// Report what this machine offers for isolation (namespaces, bubblewrap, cgroups,
+    /// seccomp, Landlock) and how to fix what is missing. Exit 0 when strict isolation is
+    /// available, 3 when not.
+    Doctor,
     /// Create the Python environments of one task (or all tasks) ahead of time.
     Setup {
         /// Task id or path; all tasks when omitted.

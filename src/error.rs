@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use crate::pyenv::EnvError;
+use crate::sandbox::SandboxError;
 use crate::spec::{SpecError, SpecErrors};
 
 /// Documented exit codes (README.md, `livejudge --help`).
@@ -34,6 +35,8 @@ pub enum Error {
     },
     #[error(transparent)]
     Environment(#[from] EnvError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
     #[error("interrupted")]
     Interrupted,
     #[error("internal error: {0}")]
@@ -57,7 +60,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Error::Spec(_) | Error::Input { .. } => exit::USAGE,
-            Error::Environment(_) => exit::ENVIRONMENT,
+            Error::Environment(_) | Error::Sandbox(_) => exit::ENVIRONMENT,
             Error::Interrupted => exit::INTERRUPTED,
             Error::Internal(_) => exit::INTERNAL,
         })

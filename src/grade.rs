@@ -11,7 +11,7 @@ use crate::harness::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup}
 use crate::observe::{CaseObservation, LoadProblem, LoadProblemKind, Observation};
 use crate::pyenv::{Interpreter, Venv};
 use crate::report::{Event, Reporter};
-use crate::sandbox::{Isolation, Launcher};
+use crate::sandbox::{Dirs, Isolation, IsolationReport, Launcher};
 use crate::spec::Task;
 use crate::verdict::{self, CaseResult, SubmissionResult, Verdict};
 use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir};
@@ -40,6 +40,10 @@ pub struct GradeReport {
     pub task_title: String,
     pub kind: &'static str,
     pub isolation: Isolation,
+    /// What isolated the runs ("bubblewrap 0.8.0", "uid 65534 ...", "seccomp filter").
+    pub isolation_mechanisms: Vec<String>,
+    /// What full isolation needs and this machine lacks, each with its fix.
+    pub isolation_missing: Vec<String>,
     pub python: PythonInfo,
     pub passed: bool,
     pub passed_submissions: usize,
@@ -63,6 +67,7 @@ pub struct Grader<'a> {
     pub interpreter: &'a Interpreter,
     pub venv: &'a Venv,
     pub launcher: &'a dyn Launcher,
+    pub isolation: &'a IsolationReport,
     pub show_hidden: bool,
 }
 
@@ -80,7 +85,9 @@ impl Grader<'_> {
             task: self.task.id.clone(),
             task_title: self.task.title.clone(),
             kind: self.task.kind.name(),
-            isolation: self.launcher.isolation(),
+            isolation: self.isolation.level,
+            isolation_mechanisms: self.isolation.mechanisms.clone(),
+            isolation_missing: self.isolation.missing.clone(),
             python: PythonInfo {
                 executable: self.interpreter.executable.clone(),
                 version: self.interpreter.version_string(),
@@ -164,14 +171,12 @@ impl Grader<'_> {
                 let setup = RunSetup {
                     task,
                     python: self.venv.python.clone(),
-                    read_only: vec![
-                        self.venv.dir.clone(),
-                        self.interpreter.prefix.clone(),
-                        workspace.judge_dir.clone(),
-                    ],
-                    run_dir: workspace.run_dir.clone(),
-                    judge_dir: workspace.judge_dir.clone(),
-                    tmp_dir: workspace.tmp_dir.clone(),
+                    read_only: vec![self.venv.dir.clone(), self.interpreter.prefix.clone()],
+                    dirs: Dirs {
+                        run: workspace.run_dir.clone(),
+                        judge: workspace.judge_dir.clone(),
+                        tmp: workspace.tmp_dir.clone(),
+                    },
                     launcher: self.launcher,
                     entry_display: if submission.is_dir {
                         task.entry.clone()

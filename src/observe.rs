@@ -72,6 +72,10 @@ pub enum Observation {
     OutputLimit {
         limit: u64,
     },
+    /// The kernel killed the process for exceeding the memory limit.
+    MemoryLimit {
+        limit: u64,
+    },
     /// The case's result (its observation) was larger than the channel accepts.
     ResultTooLarge {
         limit: u64,

@@ -15,6 +15,8 @@ use tokio::process::Child;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::sandbox::{Prepared, RunGuard};
+
 /// Bytes kept from the start and from the end of each stream for display.
 const KEEP_HEAD: usize = 16 * 1024;
 const KEEP_TAIL: usize = 16 * 1024;
@@ -481,6 +483,8 @@ fn children_of(parent: &str) -> Vec<(i32, i32)> {
 pub struct Running {
     child: Child,
     pgid: Option<Pid>,
+    /// The box's cgroup, if any: dropped (killing what is left in it) after the group.
+    guard: RunGuard,
     status: Option<ExitStatus>,
     readers: Vec<JoinHandle<()>>,
     pub capture: Arc<Capture>,
@@ -492,11 +496,12 @@ pub struct Running {
 /// `markers` is the boundary marker prefix the process writes and the last boundary number
 /// it may write (see [`MarkerScanner`]).
 pub fn spawn(
-    mut command: std::process::Command,
+    prepared: Prepared,
     output_limit: u64,
     markers: Option<(Vec<u8>, u64)>,
 ) -> std::io::Result<Running> {
     use std::os::unix::process::CommandExt;
+    let Prepared { mut command, guard } = prepared;
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -545,6 +550,7 @@ pub fn spawn(
     Ok(Running {
         child,
         pgid,
+        guard,
         status: None,
         readers,
         capture,
@@ -562,6 +568,7 @@ impl Running {
             // Waiting only fails if the child was already reaped; report it as killed.
             Err(_) => std::os::unix::process::ExitStatusExt::from_raw(libc::SIGKILL),
         };
+        let status = self.guard.payload_status(status);
         self.status = Some(status);
         status
     }
@@ -572,52 +579,37 @@ impl Running {
         }
     }
 
-    /// CPU time (user + system, all threads) the leader has used so far.
+    /// CPU time (user + system, all threads) of every process of the run so far: from the
+    /// box's cgroup when it has one, else summed over the leader and its descendants.
     pub fn cpu_used(&self) -> Option<Duration> {
-        let pid = self.pgid?;
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let rest = &stat[stat.rfind(')')? + 2..];
-        let fields: Vec<&str> = rest.split(' ').collect();
-        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        // SAFETY: sysconf has no preconditions.
-        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-        Some(Duration::from_millis(ticks * 1000 / per_second))
+        if let Some(used) = self.guard.cpu_used() {
+            return Some(used);
+        }
+        let leader = self.pgid?.as_raw();
+        let total: Duration = process_tree(leader)
+            .into_iter()
+            .filter_map(process_cpu)
+            .sum();
+        Some(total)
     }
 
-    /// Gives the leader `budget` more CPU time from now by moving its soft RLIMIT_CPU (in
-    /// whole seconds, so this rounds up). Only the soft limit moves: raising a hard limit
-    /// needs a privilege the judge may not have, so the launcher sets the hard limit as the
-    /// whole run's backstop.
+    /// Whether the box's memory limit killed one of its processes.
+    pub fn memory_exceeded(&self) -> bool {
+        self.guard.memory_exceeded()
+    }
+
+    /// Gives every process of the run `budget` more CPU time from now by moving its soft
+    /// RLIMIT_CPU (in whole seconds, so this rounds up). Only the soft limit moves: raising a
+    /// hard limit needs a privilege the judge may not have, so the launcher sets the hard
+    /// limit as the whole run's backstop.
     pub fn grant_cpu(&self, budget: Duration) {
-        let (Some(pid), Some(used)) = (self.pgid, self.cpu_used()) else {
+        let Some(leader) = self.pgid else {
             return;
         };
-        let mut current = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: prlimit on our own child, reading into a struct we own.
-        let read = unsafe {
-            libc::prlimit(
-                pid.as_raw(),
-                libc::RLIMIT_CPU,
-                std::ptr::null(),
-                &mut current,
-            )
-        };
-        if read != 0 {
-            return;
-        }
-        let wanted = (used + budget).as_millis().div_ceil(1000).max(1) as u64;
-        let limit = libc::rlimit {
-            rlim_cur: wanted.min(current.rlim_max),
-            rlim_max: current.rlim_max,
-        };
-        // SAFETY: as above, with a valid new value and no old value requested.
-        unsafe {
-            libc::prlimit(pid.as_raw(), libc::RLIMIT_CPU, &limit, std::ptr::null_mut());
+        for pid in process_tree(leader.as_raw()) {
+            if let Some(used) = process_cpu(pid) {
+                grant_process_cpu(pid, used + budget);
+            }
         }
     }
 
@@ -632,6 +624,7 @@ impl Running {
         let status = self.wait().await;
         // Writers that left the group would otherwise keep the pipes busy.
         self.signal_group(Signal::SIGKILL);
+        self.guard.kill_all();
         reap_orphans();
         status
     }
@@ -643,8 +636,9 @@ impl Running {
             self.signal_group(Signal::SIGKILL);
         }
         let status = self.wait().await;
-        // Children that outlived the leader still belong to the group.
+        // Children that outlived the leader still belong to the group (or the box).
         self.signal_group(Signal::SIGKILL);
+        self.guard.kill_all();
         self.forget_leader();
         reap_orphans();
         for reader in std::mem::take(&mut self.readers) {
@@ -672,6 +666,7 @@ impl Drop for Running {
         // and whatever left it (`finish` already did this for a run that ended normally).
         let still_running = self.pgid.is_some();
         self.signal_group(Signal::SIGKILL);
+        self.guard.kill_all();
         self.forget_leader();
         if still_running {
             reap_orphans();
@@ -679,6 +674,63 @@ impl Drop for Running {
         for reader in &self.readers {
             reader.abort();
         }
+    }
+}
+
+/// `pid` and its descendants, found through /proc's `children` lists.
+fn process_tree(pid: i32) -> Vec<i32> {
+    let mut tree = vec![pid];
+    let mut next = 0;
+    while next < tree.len() && tree.len() < 10_000 {
+        let parent = tree[next];
+        next += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            tree.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<i32>().ok()),
+            );
+        }
+    }
+    tree
+}
+
+/// CPU time (user + system, all threads) a live process has used.
+fn process_cpu(pid: i32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_millis(ticks * 1000 / per_second))
+}
+
+/// Moves `pid`'s soft RLIMIT_CPU to `total` (rounded up to whole seconds), under its hard one.
+fn grant_process_cpu(pid: i32, total: Duration) {
+    let mut current = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: prlimit on a process of ours, reading into a struct we own.
+    let read = unsafe { libc::prlimit(pid, libc::RLIMIT_CPU, std::ptr::null(), &mut current) };
+    if read != 0 {
+        return;
+    }
+    let wanted = total.as_millis().div_ceil(1000).max(1) as u64;
+    let limit = libc::rlimit {
+        rlim_cur: wanted.min(current.rlim_max),
+        rlim_max: current.rlim_max,
+    };
+    // SAFETY: as above, with a valid new value and no old value requested.
+    unsafe {
+        libc::prlimit(pid, libc::RLIMIT_CPU, &limit, std::ptr::null_mut());
     }
 }
 
@@ -757,7 +809,7 @@ mod tests {
     async fn output_limit_fires_and_the_group_is_killed() {
         let mut command = std::process::Command::new("sh");
         command.args(["-c", "sleep 30 & yes"]);
-        let running = spawn(command, 100_000, None).unwrap();
+        let running = spawn(Prepared::unboxed(command), 100_000, None).unwrap();
         tokio::time::timeout(Duration::from_secs(10), running.capture.limit_exceeded())
             .await
             .expect("limit should fire");
@@ -787,7 +839,12 @@ mod tests {
             "head -c 200000 /dev/zero; printf '\\0LJab:1\\0'; printf '\\0LJab:1\\0' >&2; \\
              printf '\\0LJab:5\\0hello'; printf oops >&2; sleep 5",
         ]);
-        let running = spawn(command, 100_000, Some((b"\0LJab:".to_vec(), 3))).unwrap();
+        let running = spawn(
+            Prepared::unboxed(command),
+            100_000,
+            Some((b"\0LJab:".to_vec(), 3)),
+        )
+        .unwrap();
         // The import region went over the limit, so reaching returns at once; wait for the
         // rest by hand.
         let capture = running.capture.clone();

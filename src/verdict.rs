@@ -112,6 +112,15 @@ pub fn judge(
                         format_size(limits.memory)
                     ),
                 )
+            } else if let Some(what) = disk_limit_errno(&raised.message) {
+                (
+                    Verdict::OutputLimit,
+                    format!(
+                        "{what}: the run directory, /tmp and /dev/shm hold at most {} each, and no file may be larger (raised {})",
+                        format_size(limits.disk),
+                        raised.type_name
+                    ),
+                )
             } else {
                 let message = truncate_chars(raised.message.lines().next().unwrap_or(""), 300);
                 (
@@ -157,6 +166,13 @@ pub fn judge(
             Verdict::OutputLimit,
             format!(
                 "printed more than {} in this case (stdout and stderr together)",
+                format_size(*limit)
+            ),
+        ),
+        Observation::MemoryLimit { limit } => (
+            Verdict::MemoryLimit,
+            format!(
+                "used more than the memory limit ({}); the process was killed",
                 format_size(*limit)
             ),
         ),
@@ -233,6 +249,17 @@ pub fn judge(
 
 /// Mismatch lines, at most this many in the message (all of them are in `mismatches`).
 const MESSAGE_MISMATCHES: usize = 20;
+
+/// Python's text for the errors a full filesystem or the file size limit raise.
+fn disk_limit_errno(message: &str) -> Option<&'static str> {
+    if message.starts_with("[Errno 28]") {
+        Some("ran out of disk space")
+    } else if message.starts_with("[Errno 27]") {
+        Some("wrote a file larger than the disk limit")
+    } else {
+        None
+    }
+}
 
 fn mismatch_summary(mismatches: &[Mismatch]) -> String {
     let mut lines: Vec<String> = mismatches

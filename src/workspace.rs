@@ -13,8 +13,14 @@ use std::path::{Path, PathBuf};
 const MAX_FILES: usize = 5_000;
 const MAX_BYTES: u64 = 64 << 20;
 
+/// Written into a workspace once it is locked: a workspace with it whose lock is free was
+/// left by a livejudge that died (SIGKILL, a crash), and the next run removes it.
+const MARKER: &str = ".livejudge-workspace";
+
 pub struct Workspace {
     root: PathBuf,
+    /// Holds the workspace's lock (an flock on its folder) while it is in use.
+    _lock: fs::File,
     pub run_dir: PathBuf,
     pub judge_dir: PathBuf,
     pub tmp_dir: PathBuf,
@@ -26,7 +32,10 @@ impl Workspace {
             .prefix("livejudge-")
             .tempdir()?
             .keep();
+        let lock = lock_dir(&root, true)?;
+        fs::write(root.join(MARKER), std::process::id().to_string())?;
         let workspace = Workspace {
+            _lock: lock,
             run_dir: root.join("run"),
             judge_dir: root.join("judge"),
             tmp_dir: root.join("tmp"),
@@ -46,6 +55,52 @@ impl Workspace {
 impl Drop for Workspace {
     fn drop(&mut self) {
         let _ = remove_tree(&self.root);
+    }
+}
+
+/// Locks `dir` (an flock on the folder itself, released when its owner dies), without
+/// waiting unless `wait`.
+fn lock_dir(dir: &Path, wait: bool) -> io::Result<fs::File> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(dir)?;
+    let operation = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
+    // SAFETY: flock on a descriptor we own.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), operation) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+/// Removes workspaces of this user left in the temporary folder by a livejudge that was
+/// killed before it could clean up.
+pub fn sweep_stale() {
+    use std::os::unix::fs::MetadataExt;
+    let temp = std::env::temp_dir();
+    let Ok(entries) = fs::read_dir(&temp) else {
+        return;
+    };
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with("livejudge-"))
+            && fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == me)
+            && fs::symlink_metadata(path.join(MARKER)).is_ok_and(|m| m.is_file());
+        if !ours {
+            continue;
+        }
+        if let Ok(_lock) = lock_dir(&path, false) {
+            let _ = remove_tree(&path);
+        }
     }
 }
 

@@ -145,28 +145,39 @@ fn the_interpreter_is_resolved_once_and_never_run_through_the_shim() {
     );
 }
 
-/// A submission that records its pid, a child's pid and its run directory, then hangs.
-fn hanging_submission(dir: &Path, marker: &Path) -> PathBuf {
+/// A submission that starts a child whose command line carries `nonce` (so the test can find
+/// it from outside any box), then hangs.
+fn hanging_submission(dir: &Path, nonce: &str) -> PathBuf {
     let path = dir.join("hangs.py");
     std::fs::write(
         &path,
         format!(
-            r#"import json, os, subprocess, time
-MARKER = {marker:?}
+            r#"import subprocess, sys, time
+NONCE = {nonce:?}
 
 def cache(maxsize=128, ttl=None):
-    child = subprocess.Popen(["sleep", "300"])
-    with open(MARKER + ".tmp", "w") as f:
-        json.dump({{"pid": os.getpid(), "child": child.pid, "cwd": os.getcwd()}}, f)
-    os.rename(MARKER + ".tmp", MARKER)
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", NONCE])
     while True:
         time.sleep(1)
-"#,
-            marker = marker.display().to_string()
+"#
         ),
     )
     .unwrap();
     path
+}
+
+/// Live processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let found = String::from_utf8_lossy(&cmdline).contains(needle);
+            (found && alive(pid)).then_some(pid)
+        })
+        .collect()
 }
 
 fn alive(pid: i32) -> bool {
@@ -177,37 +188,57 @@ fn alive(pid: i32) -> bool {
     }
 }
 
-fn interrupted_by(signal: nix::sys::signal::Signal) {
+/// Starts grading a hanging submission under `isolation` and waits until its child runs.
+/// Returns the livejudge process, its TMPDIR and the nonce.
+fn start_hanging(isolation: &str) -> (std::process::Child, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    let marker = dir.path().join("marker.json");
-    let submission = hanging_submission(dir.path(), &marker);
+    // Unique per test: the temporary folder's random name.
+    let nonce = format!(
+        "nonce-{}",
+        dir.path().file_name().unwrap().to_string_lossy()
+    );
+    let submission = hanging_submission(dir.path(), &nonce);
     let mut command = livejudge();
     command
         .env("TMPDIR", &tmp)
-        .args(["grade", "caching-decorator", submission.to_str().unwrap()])
+        .args(["--isolation", isolation, "grade", "caching-decorator"])
+        .arg(&submission)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
+    let child = command.spawn().unwrap();
     let started = Instant::now();
-    while !marker.exists() {
+    while processes_with(&nonce).is_empty() {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the submission never started"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let seen: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&marker).unwrap()).unwrap();
-    let pids = [
-        seen["pid"].as_i64().unwrap() as i32,
-        seen["child"].as_i64().unwrap() as i32,
-    ];
-    let run_dir = PathBuf::from(seen["cwd"].as_str().unwrap());
-    assert!(run_dir.starts_with(&tmp));
-    assert!(pids.iter().all(|p| alive(*p)));
+    (child, dir, nonce)
+}
 
+fn assert_nothing_left(dir: &Path, nonce: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_with(nonce).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "a process of the submission survived: {:?}",
+            processes_with(nonce)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.join("tmp"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "nothing is left in TMPDIR: {left:?}");
+}
+
+fn interrupted_by(signal: nix::sys::signal::Signal, isolation: &str) {
+    let (mut child, dir, nonce) = start_hanging(isolation);
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let stopped = Instant::now();
     let status = loop {
@@ -224,31 +255,69 @@ fn interrupted_by(signal: nix::sys::signal::Signal) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while pids.iter().any(|p| alive(*p)) {
-        assert!(
-            Instant::now() < deadline,
-            "a process of the submission survived: {pids:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!run_dir.exists(), "the run directory was removed");
-    let left: Vec<_> = std::fs::read_dir(&tmp)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert!(left.is_empty(), "nothing is left in TMPDIR: {left:?}");
+    assert_nothing_left(dir.path(), &nonce);
 }
 
 #[test]
 fn ctrl_c_stops_cleanly_and_leaves_nothing_behind() {
-    interrupted_by(nix::sys::signal::Signal::SIGINT);
+    interrupted_by(nix::sys::signal::Signal::SIGINT, "strict");
 }
 
 #[test]
 fn sigterm_stops_cleanly_and_leaves_nothing_behind() {
-    interrupted_by(nix::sys::signal::Signal::SIGTERM);
+    interrupted_by(nix::sys::signal::Signal::SIGTERM, "strict");
+}
+
+#[test]
+fn without_isolation_ctrl_c_still_leaves_nothing_behind() {
+    interrupted_by(nix::sys::signal::Signal::SIGINT, "none");
+}
+
+#[test]
+fn a_killed_judge_takes_the_box_down_and_the_next_run_sweeps_its_workspace() {
+    let (mut child, dir, nonce) = start_hanging("strict");
+    let judge_pid = child.id();
+    // SIGKILL: livejudge gets no chance to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The box dies with its parent (bubblewrap's --die-with-parent and the pid namespace).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_with(&nonce).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the box outlived the judge: {:?}",
+            processes_with(&nonce)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its workspace is left on disk until the next livejudge run removes it.
+    let left = std::fs::read_dir(dir.path().join("tmp")).unwrap().count();
+    assert_eq!(left, 1, "the killed run left its workspace");
+    let next = run_command({
+        let mut command = livejudge();
+        command.env("TMPDIR", dir.path().join("tmp")).args([
+            "grade",
+            "caching-decorator",
+            "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
+        ]);
+        command
+    });
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert_nothing_left(dir.path(), &nonce);
+    // And the killed run's cgroups went with it.
+    let stale = format!("livejudge-{judge_pid}-");
+    for hierarchy in [
+        "/sys/fs/cgroup/pids",
+        "/sys/fs/cgroup/unified",
+        "/sys/fs/cgroup",
+    ] {
+        if let Ok(entries) = std::fs::read_dir(hierarchy) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                assert!(!name.starts_with(&stale), "stale cgroup {hierarchy}/{name}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -153,7 +153,11 @@ def solve(case):
     std::fs::create_dir(&tmp).unwrap();
     let started = Instant::now();
     let mut command = livejudge();
+    // Without a box: the writers report to host files, and the judge alone (process group,
+    // subreaper) must stop them. In a box the pid namespace does (tests/hostile_corpus.rs).
     command.env("TMPDIR", &tmp).args([
+        "--isolation",
+        "none",
         "--tasks",
         "tests/tasks",
         "grade",

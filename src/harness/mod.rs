@@ -19,7 +19,7 @@ use crate::observe::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, RaisedException,
     TimeScope,
 };
-use crate::sandbox::{Launch, Launcher, ProcessLimits};
+use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
 use crate::spec::Task;
 use crate::supervise::{self, Running, describe_status};
 use crate::text::{neutralize, tail_lines};
@@ -36,6 +36,8 @@ const EVENTS_FD: i32 = 4;
 const MAX_EVENT_LINE: usize = 16 << 20;
 /// Grace between SIGTERM and SIGKILL when a run is stopped.
 const STOP_GRACE: Duration = Duration::from_millis(100);
+/// How long a process whose harness channel closed may take to exit by itself.
+const EXIT_AFTER_CLOSE: Duration = Duration::from_millis(500);
 /// How long to keep reading events after the process exited.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
 /// The import gets at least this long, however short the per-case limit.
@@ -52,9 +54,8 @@ pub struct RunSetup<'a> {
     /// The interpreter of the task's environment.
     pub python: PathBuf,
     pub read_only: Vec<PathBuf>,
-    pub run_dir: PathBuf,
-    pub judge_dir: PathBuf,
-    pub tmp_dir: PathBuf,
+    /// Host paths.
+    pub dirs: Dirs,
     pub launcher: &'a dyn Launcher,
     /// How to name the entry file in messages: the candidate's own file name when a single
     /// file was submitted (it runs as the task's entry name).
@@ -63,6 +64,15 @@ pub struct RunSetup<'a> {
 
 #[derive(Debug)]
 pub struct Interrupted;
+
+/// How an attempt's process ended.
+struct Ending {
+    status: std::process::ExitStatus,
+    /// The box's memory limit killed one of its processes.
+    memory_exceeded: bool,
+    stderr_tail: String,
+    exceeded_region: Option<u64>,
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct RunStats {
@@ -239,7 +249,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
             "entry": task.entry,
             "module": task.entry_module(),
             "names": task.required_names,
-            "harness": self.setup.judge_dir.join(HARNESS_FILE),
+            "harness": self.setup.launcher.view(&self.setup.dirs).judge.join(HARNESS_FILE),
             "marker": self.marker,
             "cases": cases,
         })
@@ -255,6 +265,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
         cases_file.write_all(&self.request())?;
         cases_file.rewind()?;
         let (events_read, events_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let inside = setup.launcher.view(&setup.dirs);
         let venv_bin = setup
             .python
             .parent()
@@ -262,16 +273,20 @@ impl<'s, 'a> Attempt<'s, 'a> {
             .unwrap_or_default();
         let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = [
             ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
-            ("HOME", setup.run_dir.display().to_string()),
-            ("TMPDIR", setup.tmp_dir.display().to_string()),
+            ("HOME", inside.run.display().to_string()),
+            ("TMPDIR", inside.tmp.display().to_string()),
             ("LANG", "C.UTF-8".to_owned()),
             ("LC_ALL", "C.UTF-8".to_owned()),
+            // RLIMIT_AS, where it is the memory limit, counts reserved address space; glibc
+            // reserves a 64 MiB arena per thread, so without this a few threads exhaust it.
+            ("MALLOC_ARENA_MAX", "2".to_owned()),
             ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
             ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
+        let limits = &setup.task.limits;
         let launch = Launch {
             program: setup.python.clone(),
             args: vec![
@@ -279,27 +294,30 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 "-B".into(),
                 "-X".into(),
                 "utf8".into(),
-                setup.judge_dir.join(RUNTIME_FILE).into(),
+                inside.judge.join(RUNTIME_FILE).into(),
             ],
             env,
-            work_dir: setup.run_dir.clone(),
+            dirs: setup.dirs.clone(),
             read_only: setup.read_only.clone(),
             pass_fds: vec![
                 (OwnedFd::from(cases_file), CASES_FD),
                 (events_write, EVENTS_FD),
             ],
             limits: ProcessLimits {
-                cpu_time: setup.task.limits.cpu_time,
+                cpu_time: limits.cpu_time,
                 // Every case may use its whole budget, on up to all cores at once.
-                cpu_backstop: setup.task.limits.run_wall_time * 2 + Duration::from_secs(1),
-                memory: setup.task.limits.memory,
+                cpu_backstop: limits.run_wall_time * 2 + Duration::from_secs(1),
+                memory: limits.memory,
+                processes: limits.processes,
+                disk: limits.disk,
             },
+            network: relay::Plan::default(),
         };
         let marker = format!("\0LJ{}:", self.marker).into_bytes();
         // Boundaries: one at `loaded`, then one at each case's start and end.
         let last_seq = 1 + 2 * self.pending.len() as u64;
         let running = supervise::spawn(
-            setup.launcher.command(launch),
+            setup.launcher.prepare(launch)?,
             setup.task.limits.output,
             Some((marker, last_seq)),
         )?;
@@ -405,10 +423,17 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     end = later;
                 }
             }
-            End::Closed | End::Corrupt(_) | End::Oversized | End::Stopped | End::CpuLimit => {
+            End::Closed => {
+                // The channel closes when the process dies, a moment before a box around it
+                // exits with its status: wait for that, so the crash is told truly.
+                let _ = tokio::time::timeout(EXIT_AFTER_CLOSE, running.wait()).await;
+                running.terminate(STOP_GRACE).await;
+            }
+            End::Corrupt(_) | End::Oversized | End::Stopped | End::CpuLimit => {
                 running.terminate(STOP_GRACE).await;
             }
         }
+        let running_memory_exceeded = running.memory_exceeded();
         let (status, capture) = running.finish().await;
         // Only what the failing case itself wrote: never another (hidden) case's output.
         let region = match phase {
@@ -422,7 +447,13 @@ impl<'s, 'a> Attempt<'s, 'a> {
             STDERR_TAIL_BYTES,
         );
         let exceeded = capture.exceeded_region();
-        Ok(self.settle(end, phase, status, stderr_tail, exceeded, sink))
+        let ended = Ending {
+            status,
+            memory_exceeded: running_memory_exceeded,
+            stderr_tail,
+            exceeded_region: exceeded,
+        };
+        Ok(self.settle(end, phase, ended, sink))
     }
 
     fn over_cpu_budget(&self, process: &Running) -> bool {
@@ -495,7 +526,12 @@ impl<'s, 'a> Attempt<'s, 'a> {
             ("harness-error", Phase::Starting | Phase::Preparing) => {
                 let message = event.get("message").and_then(Value::as_str).unwrap_or("");
                 // Name the harness as the task author knows it, not by its copy in the run.
-                let copy = self.setup.judge_dir.join(HARNESS_FILE);
+                let copy = self
+                    .setup
+                    .launcher
+                    .view(&self.setup.dirs)
+                    .judge
+                    .join(HARNESS_FILE);
                 let message = message.replace(
                     &copy.display().to_string(),
                     &self.setup.task.harness_file.display().to_string(),
@@ -628,12 +664,16 @@ impl<'s, 'a> Attempt<'s, 'a> {
         &self,
         end: End,
         phase: Phase,
-        status: std::process::ExitStatus,
-        stderr_tail: String,
-        exceeded_region: Option<u64>,
+        ended: Ending,
         sink: &mut dyn FnMut(CaseObservation),
     ) -> AttemptEnd {
         use std::os::unix::process::ExitStatusExt;
+        let Ending {
+            status,
+            memory_exceeded,
+            stderr_tail,
+            exceeded_region,
+        } = ended;
         let task = self.setup.task;
         let remaining = &self.pending[self.next..];
         if remaining.is_empty() {
@@ -802,6 +842,19 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 scope: TimeScope::Cpu,
                 stderr_tail: stderr_tail.clone(),
             },
+            End::Closed if loading && memory_exceeded => {
+                return all_remaining(
+                    load_failure(
+                        LoadProblemKind::MemoryAtImport,
+                        format!(
+                            "importing {} used more than the memory limit ({}); the process was killed",
+                            self.setup.entry_display,
+                            crate::spec::units::format_size(task.limits.memory)
+                        ),
+                    ),
+                    sink,
+                );
+            }
             End::Closed | End::Corrupt(_) | End::Oversized if loading => {
                 if cpu_exhausted {
                     return all_remaining(
@@ -862,6 +915,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
             }
             End::Oversized => Observation::ResultTooLarge {
                 limit: MAX_EVENT_LINE as u64,
+            },
+            End::Closed if memory_exceeded => Observation::MemoryLimit {
+                limit: task.limits.memory,
             },
             End::Closed if cpu_exhausted => Observation::TimedOut {
                 limit: task.limits.cpu_time,

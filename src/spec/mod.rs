@@ -41,6 +41,10 @@ pub struct Limits {
     pub cpu_time: Duration,
     pub memory: u64,
     pub output: u64,
+    /// Processes and threads alive at once in the sandbox.
+    pub processes: u32,
+    /// The largest file, and the size of each writable filesystem (run directory, /tmp).
+    pub disk: u64,
 }
 
 impl Default for Limits {
@@ -51,6 +55,8 @@ impl Default for Limits {
             cpu_time: Duration::from_secs(30),
             memory: 512 << 20,
             output: 1 << 20,
+            processes: 128,
+            disk: 64 << 20,
         }
     }
 }
@@ -512,6 +518,8 @@ impl<'a> Validator<'a> {
             cpu_time: raw.cpu_time.unwrap_or(d.cpu_time),
             memory: raw.memory.unwrap_or(d.memory),
             output: raw.output.unwrap_or(d.output),
+            processes: raw.processes.unwrap_or(d.processes),
+            disk: raw.disk.unwrap_or(d.disk),
         };
         let ms = Duration::from_millis;
         let s = Duration::from_secs;
@@ -536,6 +544,7 @@ impl<'a> Validator<'a> {
         let sizes = [
             ("memory", limits.memory, 32 << 20, 64 << 30),
             ("output", limits.output, 1 << 10, 1 << 30),
+            ("disk", limits.disk, 1 << 20, 16 << 30),
         ];
         for (name, value, low, high) in sizes {
             if value < low || value > high {
@@ -549,6 +558,13 @@ impl<'a> Validator<'a> {
                     ),
                 );
             }
+        }
+        if !(8..=4096).contains(&limits.processes) {
+            self.report(
+                &[key("limits"), key("processes")],
+                format!("processes = {} is out of range", limits.processes),
+                "use a number between 8 and 4096 (threads count too)",
+            );
         }
         if limits.case_wall_time > limits.run_wall_time {
             self.report(

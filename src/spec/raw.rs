@@ -62,6 +62,9 @@ pub struct RawLimits {
     pub memory: Option<u64>,
     #[serde(default, deserialize_with = "units::size")]
     pub output: Option<u64>,
+    pub processes: Option<u32>,
+    #[serde(default, deserialize_with = "units::size")]
+    pub disk: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -66,7 +66,8 @@ def solve(case):
         print("debug: looking for the thing")
         raise KeyError("no such thing")
     if action == "environment":
-        allowed = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "MALLOC_ARENA_MAX", "LC_CTYPE"}
+        # PWD is the run directory, set by the sandbox's chdir: nothing of the judge's.
+        allowed = {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "MALLOC_ARENA_MAX", "LC_CTYPE", "PWD"}
         return {
             "leaked": sorted(k for k in os.environ if k not in allowed),
             "cwd_is_run_dir": os.path.isfile(os.path.join(os.getcwd(), "solution.py")),

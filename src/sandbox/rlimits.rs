@@ -1,58 +1,11 @@
-//! The one boundary through which a submission's process is launched. Everything that decides
-//! *how* untrusted code starts (limits, environment, inherited descriptors, and later
-//! namespaces) lives behind [`Launcher`], so a real sandbox wraps this without touching the
-//! stages around it.
+//! Resource limits and descriptor placement shared by every launcher, and the unisolated
+//! launcher that uses nothing else.
 
-use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessLimits {
-    /// CPU time for the first stretch of work (the supervisor extends it case by case).
-    pub cpu_time: Duration,
-    /// Extra CPU time beyond that before the kernel kills the process outright.
-    pub cpu_backstop: Duration,
-    pub memory: u64,
-}
-
-/// What to start. `env` is the complete environment: nothing is inherited from the judge.
-pub struct Launch {
-    pub program: PathBuf,
-    pub args: Vec<OsString>,
-    pub env: Vec<(OsString, OsString)>,
-    /// The writable directory the process starts in.
-    pub work_dir: PathBuf,
-    /// Judge-owned paths the process must be able to read (interpreter, venv, harness).
-    pub read_only: Vec<PathBuf>,
-    /// Descriptors to hand over, each at a fixed number in the child.
-    pub pass_fds: Vec<(OwnedFd, RawFd)>,
-    pub limits: ProcessLimits,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Isolation {
-    /// Resource limits and a private process group only.
-    None,
-}
-
-impl Isolation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Isolation::None => "none",
-        }
-    }
-}
-
-pub trait Launcher: Send + Sync {
-    fn isolation(&self) -> Isolation;
-    /// The command that starts `launch`; stdio and the process group are the supervisor's.
-    fn command(&self, launch: Launch) -> Command;
-}
+use super::{Dirs, Isolation, Launch, Launcher, Prepared, ProcessLimits, RunGuard};
 
 /// Runs the process directly, with rlimits and a clean environment.
 pub struct Unisolated;
@@ -62,7 +15,11 @@ impl Launcher for Unisolated {
         Isolation::None
     }
 
-    fn command(&self, launch: Launch) -> Command {
+    fn view(&self, dirs: &Dirs) -> Dirs {
+        dirs.clone()
+    }
+
+    fn prepare(&self, launch: Launch) -> std::io::Result<Prepared> {
         let mut command = Command::new(&launch.program);
         command
             .args(&launch.args)
@@ -71,36 +28,64 @@ impl Launcher for Unisolated {
             // RLIMIT_AS counts reserved address space; glibc reserves a 64 MiB arena per
             // thread, so without this a few threads exhaust a modest limit.
             .env("MALLOC_ARENA_MAX", "2")
-            .current_dir(&launch.work_dir);
+            .current_dir(&launch.dirs.run);
         let limits = launch.limits;
         let fds = launch.pass_fds;
         // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
         // system calls (setrlimit, prctl, fcntl, dup2), with no allocation.
         unsafe {
             command.pre_exec(move || {
-                // The soft limit is the first case's budget (the supervisor moves it at each
-                // case); the hard limit bounds the whole process, should it ignore SIGXCPU.
-                let cpu_seconds = limits.cpu_time.as_millis().div_ceil(1000).max(1) as u64;
-                set_limit(
-                    libc::RLIMIT_CPU,
-                    cpu_seconds,
-                    limits.cpu_backstop.as_secs().max(1),
-                )?;
-                set_limit(libc::RLIMIT_AS, limits.memory, 0)?;
-                set_limit(libc::RLIMIT_CORE, 0, 0)?;
+                apply_rlimits(&limits, true, true)?;
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 place_fds(&fds)
             });
         }
-        command
+        Ok(Prepared {
+            command,
+            guard: RunGuard::default(),
+        })
     }
+}
+
+/// The rlimits every launcher sets. `address_space` adds RLIMIT_AS (and a smaller stack, so
+/// threads fit under it) where no memory cgroup holds the limit: RLIMIT_AS counts reserved
+/// address space, which CPython's threads reserve generously.
+///
+/// With `per_case_cpu`, the soft CPU limit is the first case's budget and the supervisor moves
+/// it at each case; without it (the supervisor may not own the box's processes, so it cannot
+/// move their limits), it is the whole run's backstop and the supervisor's polling alone
+/// enforces the per-case budget.
+pub(super) fn apply_rlimits(
+    limits: &ProcessLimits,
+    address_space: bool,
+    per_case_cpu: bool,
+) -> std::io::Result<()> {
+    // The hard limit bounds the whole process, should it ignore SIGXCPU.
+    let cpu_seconds = if per_case_cpu {
+        limits.cpu_time.as_millis().div_ceil(1000).max(1) as u64
+    } else {
+        limits.cpu_backstop.as_secs().max(1)
+    };
+    set_limit(
+        libc::RLIMIT_CPU,
+        cpu_seconds,
+        limits.cpu_backstop.as_secs().max(1),
+    )?;
+    if address_space {
+        set_limit(libc::RLIMIT_AS, limits.memory, 0)?;
+        set_limit(libc::RLIMIT_STACK, 4 << 20, 0)?;
+    }
+    set_limit(libc::RLIMIT_CORE, 0, 0)?;
+    // Python ignores SIGXFSZ, so a write past this fails with EFBIG instead of killing.
+    set_limit(libc::RLIMIT_FSIZE, limits.disk, 0)?;
+    Ok(())
 }
 
 /// Sets soft = `value`, hard = `value + hard_extra` (the extra CPU time lets SIGXCPU arrive
 /// before the kernel's SIGKILL, so the verdict can say which limit was hit).
-fn set_limit(
+pub(super) fn set_limit(
     resource: libc::__rlimit_resource_t,
     value: u64,
     hard_extra: u64,
@@ -119,7 +104,7 @@ fn set_limit(
 /// Moves each descriptor to its target number without clobbering another source: first every
 /// source is duplicated above all targets, then each is duplicated onto its target (which
 /// clears close-on-exec there).
-fn place_fds(fds: &[(OwnedFd, RawFd)]) -> std::io::Result<()> {
+pub(super) fn place_fds(fds: &[(OwnedFd, RawFd)]) -> std::io::Result<()> {
     const SCRATCH: RawFd = 200;
     let mut scratch = [0 as RawFd; 16];
     if fds.len() > scratch.len() {

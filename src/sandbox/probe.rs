@@ -1,0 +1,300 @@
+//! What this machine offers for isolation, each missing piece with its fix (`livejudge
+//! doctor` prints it; `--isolation` decides from it).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use super::cgroup;
+
+/// The uid and gid a root livejudge runs submissions as: `nobody` unless
+/// `LIVEJUDGE_SANDBOX_UID` (`uid` or `uid:gid`) says otherwise.
+pub fn sandbox_ids() -> (u32, u32) {
+    const NOBODY: u32 = 65534;
+    let Some(value) = std::env::var_os("LIVEJUDGE_SANDBOX_UID") else {
+        return (NOBODY, NOBODY);
+    };
+    let value = value.to_string_lossy();
+    let mut parts = value.splitn(2, ':');
+    let uid = parts.next().and_then(|u| u.parse().ok()).unwrap_or(NOBODY);
+    let gid = parts.next().and_then(|g| g.parse().ok()).unwrap_or(uid);
+    // Root inside the box is what dropping privileges is for: never accept it.
+    if uid == 0 || gid == 0 {
+        (NOBODY, NOBODY)
+    } else {
+        (uid, gid)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BwrapInfo {
+    pub path: PathBuf,
+    pub version: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Capabilities {
+    pub running_as_root: bool,
+    pub sandbox_ids: (u32, u32),
+    pub bubblewrap: Result<BwrapInfo, String>,
+    /// Whether a box actually starts (user, pid, net, mount namespaces), as the uid it will
+    /// run as.
+    pub namespaces: Result<(), String>,
+    pub cgroups: Result<cgroup::Support, String>,
+    pub seccomp: Result<Vec<u8>, String>,
+    /// The Landlock ABI version, reported only: the mount namespace already confines the
+    /// filesystem.
+    pub landlock: Result<i64, String>,
+}
+
+/// A piece of full isolation this machine lacks, and how to get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    Bubblewrap(String),
+    Namespaces(String),
+    Cgroups(String),
+    Seccomp(String),
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Requirement::Bubblewrap(why) => write!(
+                f,
+                "bubblewrap: {why} (fix: `apt-get install bubblewrap`, or set LIVEJUDGE_BWRAP to its path)"
+            ),
+            Requirement::Namespaces(why) => write!(
+                f,
+                "namespaces: {why} (fix: allow unprivileged user namespaces: `sysctl -w kernel.unprivileged_userns_clone=1`, or on Ubuntu `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`; in a container, run it with --privileged or a seccomp profile that allows unshare)"
+            ),
+            Requirement::Cgroups(why) => write!(
+                f,
+                "cgroups: {why} (fix: run livejudge as root, or in a cgroup v2 subtree delegated to you, e.g. `systemd-run --user --scope -p Delegate=yes livejudge ...`)"
+            ),
+            Requirement::Seccomp(why) => write!(f, "seccomp: {why}"),
+        }
+    }
+}
+
+impl Capabilities {
+    pub fn detect() -> Capabilities {
+        // SAFETY: geteuid has no preconditions.
+        let running_as_root = unsafe { libc::geteuid() } == 0;
+        let sandbox_ids = sandbox_ids();
+        let bubblewrap = find_bubblewrap();
+        let namespaces = match &bubblewrap {
+            Ok(info) => try_box(info, running_as_root.then_some(sandbox_ids)),
+            Err(_) => Err("not checked without bubblewrap".into()),
+        };
+        Capabilities {
+            running_as_root,
+            sandbox_ids,
+            bubblewrap,
+            namespaces,
+            cgroups: cgroup::detect(),
+            seccomp: seccomp_support(),
+            landlock: landlock_abi(),
+        }
+    }
+
+    /// What full isolation needs and this machine lacks.
+    pub fn missing(&self) -> Vec<Requirement> {
+        let mut missing = Vec::new();
+        if let Err(why) = &self.bubblewrap {
+            missing.push(Requirement::Bubblewrap(why.clone()));
+        }
+        if let (Ok(_), Err(why)) = (&self.bubblewrap, &self.namespaces) {
+            missing.push(Requirement::Namespaces(why.clone()));
+        }
+        if let Err(why) = &self.cgroups {
+            missing.push(Requirement::Cgroups(why.clone()));
+        }
+        if let Err(why) = &self.seccomp {
+            missing.push(Requirement::Seccomp(why.clone()));
+        }
+        missing
+    }
+
+    /// The report of `livejudge doctor`.
+    pub fn render(&self) -> String {
+        let mut out = String::from("What this machine offers for isolating submissions:\n\n");
+        let mut line = |ok: bool, text: String| {
+            out.push_str(if ok { "  ok    " } else { "  MISS  " });
+            out.push_str(&text);
+            out.push('\n');
+        };
+        line(
+            true,
+            if self.running_as_root {
+                format!(
+                    "identity: livejudge runs as root; boxes run as uid {} gid {} (LIVEJUDGE_SANDBOX_UID)",
+                    self.sandbox_ids.0, self.sandbox_ids.1
+                )
+            } else {
+                "identity: livejudge runs unprivileged; boxes run as your uid, mapped in a user namespace".into()
+            },
+        );
+        match &self.bubblewrap {
+            Ok(info) => line(true, format!("{} ({})", info.version, info.path.display())),
+            Err(_) => line(
+                false,
+                Requirement::Bubblewrap(self.bubblewrap_error()).to_string(),
+            ),
+        }
+        match &self.namespaces {
+            Ok(()) => line(
+                true,
+                "namespaces: user, pid, net (loopback only), ipc, uts, mount; no capabilities, no_new_privs".into(),
+            ),
+            Err(why) => line(false, Requirement::Namespaces(why.clone()).to_string()),
+        }
+        match &self.cgroups {
+            Ok(support) => line(
+                true,
+                format!("{}: memory, processes and CPU per box", support.describe()),
+            ),
+            Err(why) => line(false, Requirement::Cgroups(why.clone()).to_string()),
+        }
+        match &self.seccomp {
+            Ok(_) => line(
+                true,
+                "seccomp: ptrace, mount, namespaces, keyrings, bpf, perf and io_uring denied"
+                    .into(),
+            ),
+            Err(why) => line(false, Requirement::Seccomp(why.clone()).to_string()),
+        }
+        out.push_str(&match &self.landlock {
+            Ok(abi) => format!(
+                "  info  Landlock ABI {abi} is available (not needed: the mount namespace already confines the filesystem)\n"
+            ),
+            Err(why) => format!("  info  Landlock: {why} (not needed: the mount namespace already confines the filesystem)\n"),
+        });
+        let missing = self.missing();
+        out.push('\n');
+        if missing.is_empty() {
+            out.push_str("Full isolation is available: `--isolation strict` runs, and `auto` (the default) uses it.\n");
+        } else if self.bubblewrap.is_ok() && self.namespaces.is_ok() {
+            out.push_str("Partial isolation: `--isolation auto` runs boxes without the missing pieces; `--isolation strict` refuses to run.\n");
+        } else {
+            out.push_str("No isolation: `--isolation auto` runs submissions with resource limits only; `--isolation strict` refuses to run.\n");
+        }
+        out
+    }
+
+    fn bubblewrap_error(&self) -> String {
+        self.bubblewrap.as_ref().err().cloned().unwrap_or_default()
+    }
+}
+
+fn find_bubblewrap() -> Result<BwrapInfo, String> {
+    let path = match std::env::var_os("LIVEJUDGE_BWRAP") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .chain(["/usr/bin".into(), "/usr/local/bin".into()])
+            .map(|dir| dir.join("bwrap"))
+            .find(|candidate| candidate.is_file())
+            .ok_or("bwrap is not installed")?,
+    };
+    let output = Command::new(&path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || !version.starts_with("bubblewrap") {
+        return Err(format!("{} --version did not answer", path.display()));
+    }
+    // --disable-userns and --size arrived in 0.8.
+    let number: Vec<u32> = version
+        .trim_start_matches("bubblewrap ")
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    if number.as_slice() < [0, 8].as_slice() {
+        return Err(format!(
+            "{version} is too old: livejudge needs bubblewrap 0.8 or newer"
+        ));
+    }
+    Ok(BwrapInfo { path, version })
+}
+
+/// Starts the smallest box that uses every namespace, as the uid boxes will run as.
+fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> {
+    let mut command = Command::new(&info.path);
+    command
+        .args([
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--",
+            "/bin/sh",
+            "-c",
+            ":",
+        ])
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some((uid, gid)) = drop_to {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe system calls between fork and exec.
+        unsafe {
+            command.pre_exec(move || super::bubblewrap::drop_privileges(uid, gid));
+        }
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "a test box did not start: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+fn seccomp_support() -> Result<Vec<u8>, String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if !status.lines().any(|l| l.starts_with("Seccomp:")) {
+        return Err("this kernel has no seccomp filtering".into());
+    }
+    super::seccomp::compile()
+}
+
+fn landlock_abi() -> Result<i64, String> {
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+    // SAFETY: the version query takes no ruleset and writes nothing.
+    let abi = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if abi > 0 {
+        Ok(abi)
+    } else {
+        Err(format!(
+            "not offered by this kernel ({})",
+            std::io::Error::last_os_error()
+        ))
+    }
+}

@@ -1,0 +1,130 @@
+"""livejudge's network relay, run inside the box in front of the submission.
+
+The box has no network but its own loopback. This process links loopback ports inside the
+box with Unix sockets in a folder the judge shares with the box:
+  inbound:  the judge connects to SOCKET, the relay connects to 127.0.0.1:PORT in the box
+            (a server the submission runs);
+  outbound: the submission connects to 127.0.0.1:PORT in the box, the relay connects to
+            SOCKET, where the judge serves (a website a scraper task fetches).
+Then it starts the submission's process and exits with its status.
+
+usage: python3 -I -S relay.py SPEC_JSON -- PROGRAM ARGS...
+"""
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+
+
+def pump(source, target):
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for sock, how in ((target, socket.SHUT_WR), (source, socket.SHUT_RD)):
+            try:
+                sock.shutdown(how)
+            except OSError:
+                pass
+
+
+def link(client, connect):
+    try:
+        upstream = connect()
+    except OSError:
+        client.close()
+        return
+    done = threading.Event()
+
+    def forward(a, b):
+        pump(a, b)
+        if done.is_set():
+            a.close()
+            b.close()
+        done.set()
+
+    threading.Thread(target=forward, args=(client, upstream), daemon=True).start()
+    threading.Thread(target=forward, args=(upstream, client), daemon=True).start()
+
+
+def serve(listener, connect):
+    while True:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            continue
+        threading.Thread(target=link, args=(client, connect), daemon=True).start()
+
+
+def tcp_connect(port):
+    def connect():
+        return socket.create_connection(("127.0.0.1", port), timeout=5)
+
+    return connect
+
+
+def unix_connect(path):
+    def connect():
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(path)
+        return sock
+
+    return connect
+
+
+def main():
+    separator = sys.argv.index("--")
+    spec = json.loads(sys.argv[1])
+    command = sys.argv[separator + 1 :]
+    listeners = []
+    for port, path in spec.get("inbound", []):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        os.chmod(path, 0o666)
+        listener.listen(128)
+        listeners.append((listener, tcp_connect(port)))
+    for port, path in spec.get("outbound", []):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+        listeners.append((listener, unix_connect(path)))
+    child = os.fork()
+    if child == 0:
+        for listener, _ in listeners:
+            listener.close()
+        try:
+            os.execv(command[0], command)
+        finally:
+            os._exit(127)
+    for listener, connect in listeners:
+        threading.Thread(target=serve, args=(listener, connect), daemon=True).start()
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+if __name__ == "__main__":
+    main()
