@@ -188,6 +188,9 @@ impl Launcher for Bubblewrap {
         if let Some(dir) = &launch.network.sockets_dir {
             exposed.push(dir.clone());
         }
+        // Last, once every mount point exists in it: bubblewrap's root tmpfs is writable (and
+        // uncapped) until made read-only.
+        push(&["--remount-ro".as_ref(), "/".as_ref()]);
         let mut pass_fds = launch.pass_fds;
         if let Some(program) = &self.seccomp {
             pass_fds.push((seccomp::program_fd(program)?, SECCOMP_FD));

@@ -95,3 +95,16 @@ pub fn prepare_sockets_dir(dir: &Path, sandbox_uid: Option<u32>) -> std::io::Res
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
     Ok(())
 }
+
+/// Listens on `<sockets_dir>/<name>` for the box's outbound connections to a port (the
+/// socket is opened to every uid: the box runs as another one when livejudge is root).
+pub fn listen_outbound(
+    sockets_dir: &Path,
+    name: &str,
+) -> std::io::Result<std::os::unix::net::UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = sockets_dir.join(name);
+    let listener = std::os::unix::net::UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))?;
+    Ok(listener)
+}

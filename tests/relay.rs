@@ -1,0 +1,188 @@
+//! The network groundwork for server tasks, through the library: a box reaches a site the
+//! judge serves (outbound), the judge reaches a server the box runs (inbound), both through
+//! the relay, while a listener on the host's own loopback stays out of the box's reach.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use livejudge::sandbox::{self, Dirs, Launch, Launcher, ProcessLimits, relay};
+
+/// The real interpreter and its installation prefix (the box binds the prefix).
+fn python() -> (PathBuf, PathBuf) {
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; print(sys.executable); print(sys.base_prefix)",
+        ])
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    let executable = std::fs::canonicalize(lines.next().unwrap()).unwrap();
+    (executable, PathBuf::from(lines.next().unwrap()))
+}
+
+const BOX_SCRIPT: &str = r#"
+import socket, sys, threading
+
+host_port = int(sys.argv[1])
+
+# A server in the box, for the judge's inbound connection.
+server = socket.socket()
+server.bind(("127.0.0.1", 8000))
+server.listen()
+def answer():
+    conn, _ = server.accept()
+    line = conn.makefile().readline()
+    conn.sendall(("box heard " + line).encode())
+    conn.close()
+threading.Thread(target=answer, daemon=True).start()
+
+# The site the judge serves, through the relay's port in the box.
+site = socket.create_connection(("127.0.0.1", 9000), timeout=5)
+site.sendall(b"hello site\n")
+print("site replied:", site.makefile().readline().strip(), flush=True)
+
+# The host's loopback listener: another network namespace, so nothing is listening here.
+try:
+    socket.create_connection(("127.0.0.1", host_port), timeout=2)
+    print("host loopback: reached", flush=True)
+except OSError as e:
+    print("host loopback:", type(e).__name__, flush=True)
+
+print("ready", flush=True)
+threading.Event().wait(20)
+"#;
+
+#[test]
+fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
+    let capabilities = sandbox::Capabilities::detect();
+    let launcher = sandbox::Bubblewrap::new(&capabilities).unwrap_or_else(|| {
+        panic!(
+            "bubblewrap boxes are not available here (scripts/test.sh installs bubblewrap):\n{}",
+            capabilities.render()
+        )
+    });
+    let (executable, prefix) = python();
+    let work = tempfile::tempdir().unwrap();
+    let dirs = Dirs {
+        run: work.path().join("run"),
+        judge: work.path().join("judge"),
+        tmp: work.path().join("tmp"),
+    };
+    for dir in [&dirs.run, &dirs.judge, &dirs.tmp] {
+        std::fs::create_dir(dir).unwrap();
+    }
+    let sockets = work.path().join("net");
+    let sandbox_uid = capabilities
+        .running_as_root
+        .then_some(capabilities.sandbox_ids.0);
+    relay::prepare_sockets_dir(&sockets, sandbox_uid).unwrap();
+
+    // The site: answers one line.
+    let site = relay::listen_outbound(&sockets, "site.sock").unwrap();
+    let site_thread = std::thread::spawn(move || {
+        let (mut conn, _) = site.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(conn.try_clone().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        conn.write_all(format!("site heard {line}").as_bytes())
+            .unwrap();
+    });
+    // A listener on the host's loopback that the box must not reach.
+    let host_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    host_listener.set_nonblocking(true).unwrap();
+    let host_port = host_listener.local_addr().unwrap().port();
+
+    let plan = relay::Plan {
+        sockets_dir: Some(sockets.clone()),
+        inbound: vec![8000],
+        outbound: vec![(9000, "site.sock".into())],
+    };
+    let inbound = plan.inbound_socket(8000).unwrap();
+    let launch = Launch {
+        program: executable,
+        args: vec![
+            "-I".into(),
+            "-c".into(),
+            BOX_SCRIPT.into(),
+            host_port.to_string().into(),
+        ],
+        env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+        dirs,
+        read_only: vec![prefix],
+        pass_fds: Vec::new(),
+        limits: ProcessLimits {
+            cpu_time: Duration::from_secs(10),
+            cpu_backstop: Duration::from_secs(30),
+            memory: 256 << 20,
+            processes: 32,
+            disk: 16 << 20,
+        },
+        network: plan,
+    };
+    let prepared = launcher.prepare(launch).unwrap();
+    let mut command = prepared.command;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            panic!("the box ended early: {seen:?}\n{stderr}");
+        }
+        if line.trim() == "ready" {
+            break;
+        }
+        seen.push(line.trim().to_owned());
+    }
+    assert_eq!(
+        seen,
+        [
+            "site replied: site heard hello site",
+            "host loopback: ConnectionRefusedError"
+        ]
+    );
+    site_thread.join().unwrap();
+
+    // Inbound: the judge talks to the box's server through the relay's socket.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut conn = loop {
+        match UnixStream::connect(&inbound) {
+            Ok(conn) => break conn,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("cannot connect to {}: {e}", inbound.display()),
+        }
+    };
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.write_all(b"ping\n").unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, "box heard ping\n");
+
+    // Nothing ever reached the host's loopback listener.
+    assert!(matches!(host_listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+    // ...though it was listening all along.
+    TcpStream::connect(("127.0.0.1", host_port)).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(prepared.guard);
+}

@@ -1,0 +1,408 @@
+//! The sandbox's properties, each seen from inside a box: an inspector submission reports
+//! what it can see and do (as JSON on its stdout), and the test checks that against the host.
+//! Also the isolation levels: strict refuses when it cannot be had, auto says what it used,
+//! none warns, and `doctor` tells what is there.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::Value;
+
+const CANARY: &str = "judge-env-canary-5d1e";
+
+/// Runs `inspector.py` (generated with `paths` to probe) on the trio task under strict
+/// isolation and returns what its first case printed.
+fn inspect(paths: &BTreeMap<&str, String>) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("inspector.py");
+    let probes = serde_json::to_string(paths).unwrap();
+    std::fs::write(
+        &submission,
+        INSPECTOR
+            .replace("@PROBES@", &serde_json::to_string(&probes).unwrap())
+            .replace("@HOME@", &serde_json::to_string(&home()).unwrap()),
+    )
+    .unwrap();
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_TEST_CANARY", CANARY)
+        .env("TMPDIR", dir.path())
+        .args([
+            "--isolation",
+            "strict",
+            "--tasks",
+            "tests/tasks",
+            "grade",
+            "trio",
+        ])
+        .arg(&submission)
+        .args(["--format", "json"]);
+    let run = run_command(command);
+    run.assert_no_panic();
+    assert!(
+        !run.stdout.contains(CANARY),
+        "the judge's environment leaked"
+    );
+    let report = run.json();
+    assert_matches_schema(&report);
+    assert_eq!(report["isolation"], "strict", "{report}");
+    let printed = report["submissions"][0]["cases"][0]["stdout"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the inspector printed nothing: {report}\n{}", run.stderr));
+    serde_json::from_str(printed).unwrap_or_else(|e| panic!("{e}: {printed}"))
+}
+
+const INSPECTOR: &str = r#"
+import ctypes, errno, json, os, resource, socket, sys
+
+PROBES = json.loads(@PROBES@)
+PROBES_HOME = @HOME@
+
+def attempt(action):
+    try:
+        action()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+def can_read(path):
+    def read():
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as f:
+                f.read(1)
+    return attempt(read)
+
+def can_write(path):
+    target = os.path.join(path, ".livejudge-write-probe") if os.path.isdir(path) else path
+    def write():
+        with open(target, "a") as f:
+            f.write("x")
+    return attempt(write)
+
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1].strip()
+
+libc = ctypes.CDLL(None, use_errno=True)
+def syscall_errno(number, *args):
+    result = libc.syscall(number, *args)
+    return "ok" if result == 0 else errno.errorcode.get(ctypes.get_errno(), "?")
+
+def statvfs_size(path):
+    st = os.statvfs(path)
+    return st.f_blocks * st.f_frsize
+
+FACTS = None
+
+def solve(case):
+    global FACTS
+    if FACTS is None:
+        FACTS = {
+            "uid": [os.getuid(), os.geteuid(), os.getgid()],
+            "cap_eff": status("CapEff"),
+            "cap_bnd": status("CapBnd"),
+            "no_new_privs": status("NoNewPrivs"),
+            "seccomp": status("Seccomp"),
+            "namespaces": {n: os.readlink(f"/proc/self/ns/{n}") for n in
+                           ["user", "pid", "net", "ipc", "uts", "mnt"]},
+            "pid": os.getpid(),
+            "visible_processes": len([p for p in os.listdir("/proc") if p.isdigit()]),
+            "pid1": open("/proc/1/cmdline", "rb").read().split(b"\0")[0].decode(),
+            "interfaces": sorted(name for _, name in socket.if_nameindex()),
+            "hostname": socket.gethostname(),
+            "env": dict(os.environ),
+            "cwd": os.getcwd(),
+            "home_listing": sorted(os.listdir(PROBES_HOME)) if os.path.isdir(PROBES_HOME) else None,
+            "read": {name: can_read(path) for name, path in PROBES.items()},
+            "write": {path: can_write(path) for path in [
+                "/", "/usr", "/etc", "/sandbox/judge", os.path.join(os.getcwd(), "solution.py"),
+                sys.base_prefix, sys.prefix, "/var", "/sandbox", os.getcwd(), "/tmp", "/dev/shm",
+            ]},
+            "sizes": {p: statvfs_size(p) for p in [os.getcwd(), "/tmp", "/dev/shm"]},
+            "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
+            # ptrace(PTRACE_TRACEME), unshare(CLONE_NEWUSER), mount(), keyctl(): denied.
+            "ptrace": syscall_errno(101, 0, 0, 0, 0),
+            "unshare": syscall_errno(272, 0x10000000),
+            "mount": syscall_errno(165, b"none", b"/tmp", b"tmpfs", 0, None),
+            "keyctl": syscall_errno(250, 0, 0, 0, 0, 0),
+        }
+        print(json.dumps(FACTS))
+    return {"value": case["n"]}
+"#;
+
+fn home() -> String {
+    std::env::var("HOME").unwrap_or_else(|_| "/root".into())
+}
+
+fn host_namespace(name: &str) -> String {
+    std::fs::read_link(format!("/proc/self/ns/{name}"))
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+#[test]
+fn inside_the_box_only_what_the_run_needs_is_there() {
+    let fixtures = repo().join("tests/fixtures/probe/matchers.json");
+    assert!(fixtures.is_file(), "{}", fixtures.display());
+    let task = repo().join("tests/tasks/trio/task.toml");
+    let root_only = tempfile::tempdir().unwrap();
+    let secret = root_only.path().join("secret.txt");
+    std::fs::write(&secret, "root only").unwrap();
+    let probes: BTreeMap<&str, String> = [
+        ("shadow", "/etc/shadow".to_owned()),
+        ("fixture", fixtures.display().to_string()),
+        ("task_spec", task.display().to_string()),
+        (
+            "repository_readme",
+            repo().join("README.md").display().to_string(),
+        ),
+        ("judge_binary", env!("CARGO_BIN_EXE_livejudge").to_owned()),
+        ("private_tmp_file", secret.display().to_string()),
+        ("etc_hostname", "/etc/hostname".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let facts = inspect(&probes);
+
+    // Identity: an unprivileged uid, no capabilities, no_new_privs, seccomp filtering.
+    assert_eq!(facts["uid"], serde_json::json!([1000, 1000, 1000]));
+    assert_eq!(facts["cap_eff"], "0000000000000000");
+    assert_eq!(facts["cap_bnd"], "0000000000000000");
+    assert_eq!(facts["no_new_privs"], "1");
+    assert_eq!(facts["seccomp"], "2", "mode 2 is a filter");
+    for syscall in ["ptrace", "unshare", "mount", "keyctl"] {
+        assert_eq!(facts[syscall], "EPERM", "{syscall}");
+    }
+    // Its own namespaces, each different from the host's.
+    for (name, inside) in facts["namespaces"].as_object().unwrap() {
+        assert_ne!(inside.as_str().unwrap(), host_namespace(name), "{name}");
+    }
+    let visible = facts["visible_processes"].as_u64().unwrap();
+    assert!(visible <= 4, "the box sees {visible} processes");
+    assert!(
+        facts["pid1"].as_str().unwrap().ends_with("bwrap"),
+        "{}",
+        facts["pid1"]
+    );
+    assert_eq!(facts["interfaces"], serde_json::json!(["lo"]));
+    assert_eq!(facts["hostname"], "sandbox");
+
+    // Environment: built from scratch.
+    let env = facts["env"].as_object().unwrap();
+    let allowed = [
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "MALLOC_ARENA_MAX",
+        "PWD",
+        "LIVEJUDGE_CASES_FD",
+        "LIVEJUDGE_EVENTS_FD",
+    ];
+    for (key, value) in env {
+        assert!(allowed.contains(&key.as_str()), "{key}={value} leaked in");
+    }
+    assert_eq!(env["HOME"], "/sandbox/run");
+    assert_eq!(env["TMPDIR"], "/tmp");
+    assert_eq!(facts["cwd"], "/sandbox/run");
+
+    // Filesystem: of the home folder, only the way to the interpreter and the task venv
+    // (bound at their own paths)...
+    if let Some(listing) = facts["home_listing"].as_array() {
+        let python = std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.base_prefix)"])
+            .output()
+            .unwrap();
+        let prefix = String::from_utf8(python.stdout).unwrap();
+        let needed: Vec<String> = [prefix.trim().to_owned(), cache_dir().display().to_string()]
+            .iter()
+            .filter_map(|p| p.strip_prefix(&format!("{}/", home())).map(str::to_owned))
+            .filter_map(|rest| rest.split('/').next().map(str::to_owned))
+            .collect();
+        for entry in listing {
+            assert!(
+                needed.contains(&entry.as_str().unwrap().to_owned()),
+                "{entry} of {} is visible in the box",
+                home()
+            );
+        }
+    }
+    // ...and nothing of the host's private files, the task or the judge.
+    for (name, outcome) in facts["read"].as_object().unwrap() {
+        let expected = if name == "etc_hostname" {
+            "ok"
+        } else if name == "shadow" {
+            "EACCES"
+        } else {
+            "ENOENT"
+        };
+        assert_eq!(
+            outcome,
+            expected,
+            "reading {name} ({})",
+            probes[name.as_str()]
+        );
+    }
+    for (path, outcome) in facts["write"].as_object().unwrap() {
+        let writable = ["/sandbox/run", "/tmp", "/dev/shm"].contains(&path.as_str());
+        if writable {
+            assert_eq!(outcome, "ok", "writing in {path}");
+        } else {
+            assert_ne!(outcome, "ok", "writing in {path}");
+        }
+    }
+    // The writable filesystems are capped at the disk limit (trio keeps the default,
+    // 64 MiB), and so is any one file.
+    for (path, size) in facts["sizes"].as_object().unwrap() {
+        assert_eq!(size.as_u64(), Some(64 << 20), "{path}");
+    }
+    assert_eq!(facts["fsize"].as_u64(), Some(64 << 20));
+}
+
+#[test]
+fn strict_refuses_with_the_fix_when_isolation_is_missing() {
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
+        .args(["--isolation", "strict", "grade", "caching-decorator"])
+        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
+    let run = run_command(command);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("--isolation strict")
+            && run.stderr.contains("apt-get install bubblewrap")
+            && run.stderr.contains("livejudge doctor"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn auto_falls_back_and_says_so() {
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
+        .args(["grade", "caching-decorator", "--format", "json"])
+        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_matches_schema(&report);
+    assert_eq!(report["isolation"], "none");
+    let missing = report["isolation_missing"].to_string();
+    assert!(missing.contains("bubblewrap"), "{missing}");
+    assert!(
+        run.stderr
+            .contains("warning: submissions run without isolation"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_default_is_the_best_level_and_the_report_names_it() {
+    let run = run(&[
+        "grade",
+        "caching-decorator",
+        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains("isolation: strict"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let json = run_json_default();
+    let mechanisms = json["isolation_mechanisms"].to_string();
+    for part in ["bubblewrap", "namespaces", "cgroup", "seccomp"] {
+        assert!(mechanisms.contains(part), "{part} in {mechanisms}");
+    }
+    assert_eq!(json["isolation_missing"], serde_json::json!([]));
+}
+
+fn run_json_default() -> Value {
+    let run = run(&[
+        "grade",
+        "caching-decorator",
+        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_matches_schema(&report);
+    report
+}
+
+#[test]
+fn none_runs_unboxed_with_a_warning() {
+    let run = run(&[
+        "--isolation",
+        "none",
+        "grade",
+        "caching-decorator",
+        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["isolation"], "none");
+    assert!(run.stderr.contains("warning"), "{}", run.stderr);
+}
+
+#[test]
+fn doctor_reports_each_piece_and_exits_by_whether_strict_is_possible() {
+    let here = run(&["doctor"]);
+    assert_eq!(here.code, 0, "{}", here.stdout);
+    for part in ["bubblewrap", "namespaces", "cgroup", "seccomp", "Landlock"] {
+        assert!(here.stdout.contains(part), "{part}:\n{}", here.stdout);
+    }
+    assert!(here.stdout.contains("Full isolation is available"));
+
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
+        .arg("doctor");
+    let without = run_command(command);
+    assert_eq!(without.code, 3);
+    assert!(
+        without.stdout.contains("MISS") && without.stdout.contains("apt-get install bubblewrap"),
+        "{}",
+        without.stdout
+    );
+}
+
+#[test]
+fn a_root_judge_never_runs_the_box_as_root() {
+    if unsafe_geteuid() != 0 {
+        // Only meaningful when the tests run as root (CI does); unprivileged, the box runs
+        // as the user's own uid and this is the user-namespace case covered above.
+        return;
+    }
+    let mut command = livejudge();
+    command.env("LIVEJUDGE_SANDBOX_UID", "0").arg("doctor");
+    let run = run_command(command);
+    assert!(
+        run.stdout.contains("boxes run as uid 65534"),
+        "uid 0 is refused as the sandbox uid:\n{}",
+        run.stdout
+    );
+}
+
+fn unsafe_geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
