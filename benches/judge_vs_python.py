@@ -6,7 +6,9 @@ wall-time statistics and the ratios judge / bare and judge / pytest:
 
   bare    the harness runtime livejudge uses, started by hand on the same cases with the
           same interpreter (no judge: no comparison, no limits, no report)
-  judge   `livejudge grade caching-decorator SOLUTION` (release build, warm cache)
+  judge   `livejudge grade caching-decorator SOLUTION` (release build, warm cache), under
+          --isolation strict (the bubblewrap box, cgroups, seccomp) and, for the cost of the
+          box itself, --isolation none
   pytest  the same harness and cases as a pytest suite (benches/pytest_caching)
 
 Usage: benches/judge_vs_python.py [-n RUNS] [SOLUTION]
@@ -80,13 +82,15 @@ def prepare(solution):
                 pass_fds=(cases.fileno(), events.fileno()),
             )
 
-    def judge_run():
-        result = subprocess.run(
-            [str(judge), "grade", "caching-decorator", str(solution)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        if result.returncode != 0:
-            sys.exit("livejudge did not pass the solution:\n" + result.stderr.decode())
+    def judge_with(isolation):
+        def judge_run():
+            result = subprocess.run(
+                [str(judge), "--isolation", isolation, "grade", "caching-decorator", str(solution)],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            if result.returncode != 0:
+                sys.exit("livejudge did not pass the solution:\n" + result.stderr.decode())
+        return judge_run
 
     def pytest_run():
         result = subprocess.run(
@@ -97,7 +101,12 @@ def prepare(solution):
         if result.returncode != 0:
             sys.exit("pytest did not pass the solution:\n" + result.stdout.decode())
 
-    return [("bare python harness", bare), ("livejudge grade", judge_run), ("pytest", pytest_run)], work
+    return [
+        ("bare python harness", bare),
+        ("livejudge grade", judge_with("strict")),
+        ("livejudge (no box)", judge_with("none")),
+        ("pytest", pytest_run),
+    ], work
 
 
 def main():
@@ -128,8 +137,11 @@ def main():
         median = statistics.median(values)
         print(f"{name:22}{median:>9.3f}s{statistics.mean(values):>9.3f}s{min(values):>9.3f}s"
               f"{max(values):>9.3f}s  {median / base:.3f}x")
+    unboxed = statistics.median(times["livejudge (no box)"])
     print(f"judge / bare python: {judge / base:.3f} (target <= 1.15); "
           f"judge - bare: {(judge - base) * 1000:.1f} ms per run")
+    print(f"the box's cost:      {(judge - unboxed) * 1000:.1f} ms per run "
+          f"(judge without a box / bare: {unboxed / base:.3f})")
     print(f"judge / pytest:      {judge / statistics.median(times['pytest']):.3f}")
 
 
