@@ -24,6 +24,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -40,10 +41,17 @@ _perf_counter = time.perf_counter
 _lock = threading.Lock()
 _events_fd = -1
 _run_dir = os.getcwd()
+_surrogates = re.compile("[\ud800-\udfff]")
 
 
 def emit(event):
-    data = (_dumps(event, ensure_ascii=True, allow_nan=False) + "\n").encode("ascii")
+    text = _dumps(event, ensure_ascii=False, allow_nan=False)
+    try:
+        data = (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (possible in a Python str, e.g. from a submission) has no UTF-8
+        # form: each becomes U+FFFD, as invalid text is shown everywhere else.
+        data = (_surrogates.sub("\ufffd", text) + "\n").encode("utf-8")
     with _lock:
         view = memoryview(data)
         while view:

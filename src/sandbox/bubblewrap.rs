@@ -27,15 +27,15 @@ pub const BOX_NET: &str = "/sandbox/net";
 const BOX_TMP: &str = "/tmp";
 /// The uid and gid the process has inside its user namespace.
 const BOX_ID: &str = "1000";
-/// Where bubblewrap reads the seccomp program from.
-const SECCOMP_FD: RawFd = 9;
+/// Where bubblewrap reads the seccomp programs from.
+const SECCOMP_FDS: [RawFd; 2] = [9, 10];
 
 pub struct Bubblewrap {
     program: PathBuf,
     version: String,
     drop_to: Option<(u32, u32)>,
     cgroups: Option<Support>,
-    seccomp: Option<Vec<u8>>,
+    seccomp: Option<Vec<Vec<u8>>>,
     /// Top-level system entries: (name, Some(link target)) for symlinks, None for folders.
     system: Vec<(String, Option<PathBuf>)>,
 }
@@ -192,9 +192,9 @@ impl Launcher for Bubblewrap {
         // uncapped) until made read-only.
         push(&["--remount-ro".as_ref(), "/".as_ref()]);
         let mut pass_fds = launch.pass_fds;
-        if let Some(program) = &self.seccomp {
-            pass_fds.push((seccomp::program_fd(program)?, SECCOMP_FD));
-            push(&["--seccomp".as_ref(), "9".as_ref()]);
+        for (program, fd) in self.seccomp.iter().flatten().zip(SECCOMP_FDS) {
+            pass_fds.push((seccomp::program_fd(program)?, fd));
+            push(&["--add-seccomp-fd".as_ref(), fd.to_string().as_ref()]);
         }
         push(&["--chdir".as_ref(), BOX_RUN.as_ref()]);
         for (key, value) in &launch.env {

@@ -41,7 +41,7 @@ pub struct Capabilities {
     /// run as.
     pub namespaces: Result<(), String>,
     pub cgroups: Result<cgroup::Support, String>,
-    pub seccomp: Result<Vec<u8>, String>,
+    pub seccomp: Result<Vec<Vec<u8>>, String>,
     /// The Landlock ABI version, reported only: the mount namespace already confines the
     /// filesystem.
     pub landlock: Result<i64, String>,
@@ -270,7 +270,7 @@ fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> 
     }
 }
 
-fn seccomp_support() -> Result<Vec<u8>, String> {
+fn seccomp_support() -> Result<Vec<Vec<u8>>, String> {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if !status.lines().any(|l| l.starts_with("Seccomp:")) {
         return Err("this kernel has no seccomp filtering".into());

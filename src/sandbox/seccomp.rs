@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch,
+};
 
 /// Kernel surface a sandboxed Python program never needs, and that escapes go through:
 /// debugging other processes, mounting and namespaces, kernel keyrings, eBPF, perf, modules,
@@ -62,32 +65,66 @@ fn denied() -> Vec<i64> {
     calls
 }
 
-/// The compiled filter, or why this machine cannot have one.
-pub fn compile() -> Result<Vec<u8>, String> {
+/// New namespaces, by flag: with them a process could build a world of its own (user
+/// namespaces are also disabled by bubblewrap; this makes the refusal a plain EPERM).
+const NAMESPACE_FLAGS: [u64; 7] = [
+    libc::CLONE_NEWUSER as u64,
+    libc::CLONE_NEWNS as u64,
+    libc::CLONE_NEWPID as u64,
+    libc::CLONE_NEWNET as u64,
+    libc::CLONE_NEWUTS as u64,
+    libc::CLONE_NEWIPC as u64,
+    libc::CLONE_NEWCGROUP as u64,
+];
+
+/// The compiled filters, or why this machine cannot have them: the EPERM filter, then one
+/// that answers clone3 with ENOSYS (its flags live in memory a filter cannot read; libc then
+/// falls back to clone, whose flags the first filter checks).
+pub fn compile() -> Result<Vec<Vec<u8>>, String> {
     let arch = TargetArch::try_from(std::env::consts::ARCH)
         .map_err(|_| format!("no seccomp filter for {}", std::env::consts::ARCH))?;
-    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = denied()
+    let mut denied: BTreeMap<i64, Vec<SeccompRule>> = denied()
         .into_iter()
         .map(|call| (call, Vec::new()))
         .collect();
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::EPERM as u32),
-        arch,
-    )
-    .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
-    let program: BpfProgram = filter
-        .try_into()
-        .map_err(|e| format!("cannot compile the seccomp filter: {e}"))?;
-    let mut bytes = Vec::with_capacity(program.len() * 8);
-    for instruction in program {
-        bytes.extend_from_slice(&instruction.code.to_ne_bytes());
-        bytes.push(instruction.jt);
-        bytes.push(instruction.jf);
-        bytes.extend_from_slice(&instruction.k.to_ne_bytes());
-    }
-    Ok(bytes)
+    let clone_rules = NAMESPACE_FLAGS
+        .iter()
+        .map(|&flag| {
+            SeccompCondition::new(
+                0,
+                SeccompCmpArgLen::Qword,
+                SeccompCmpOp::MaskedEq(flag),
+                flag,
+            )
+            .and_then(|condition| SeccompRule::new(vec![condition]))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
+    denied.insert(libc::SYS_clone, clone_rules);
+    let clone3: BTreeMap<i64, Vec<SeccompRule>> = [(libc::SYS_clone3, Vec::new())].into();
+    [(denied, libc::EPERM), (clone3, libc::ENOSYS)]
+        .into_iter()
+        .map(|(rules, errno)| {
+            let filter = SeccompFilter::new(
+                rules,
+                SeccompAction::Allow,
+                SeccompAction::Errno(errno as u32),
+                arch,
+            )
+            .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
+            let program: BpfProgram = filter
+                .try_into()
+                .map_err(|e| format!("cannot compile the seccomp filter: {e}"))?;
+            let mut bytes = Vec::with_capacity(program.len() * 8);
+            for instruction in program {
+                bytes.extend_from_slice(&instruction.code.to_ne_bytes());
+                bytes.push(instruction.jt);
+                bytes.push(instruction.jf);
+                bytes.extend_from_slice(&instruction.k.to_ne_bytes());
+            }
+            Ok(bytes)
+        })
+        .collect()
 }
 
 /// A fresh descriptor holding `program`, read from the start (bubblewrap reads it once).
@@ -107,9 +144,12 @@ pub fn program_fd(program: &[u8]) -> std::io::Result<OwnedFd> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_filter_compiles_to_whole_instructions() {
-        let program = super::compile().unwrap();
-        assert!(!program.is_empty());
-        assert_eq!(program.len() % 8, 0);
+    fn the_filters_compile_to_whole_instructions() {
+        let programs = super::compile().unwrap();
+        assert_eq!(programs.len(), 2);
+        for program in programs {
+            assert!(!program.is_empty());
+            assert_eq!(program.len() % 8, 0);
+        }
     }
 }
