@@ -237,8 +237,22 @@ fn assert_nothing_left(dir: &Path, nonce: &str) {
     assert!(left.is_empty(), "nothing is left in TMPDIR: {left:?}");
 }
 
+/// The real uid (as the host sees it) of a process.
+fn host_uid(pid: i32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn interrupted_by(signal: nix::sys::signal::Signal, isolation: &str) {
     let (mut child, dir, nonce) = start_hanging(isolation);
+    // SAFETY: geteuid has no preconditions.
+    if isolation == "strict" && unsafe { libc::geteuid() } == 0 {
+        // A root judge dropped to an unprivileged uid before it started the box.
+        for pid in processes_with(&nonce) {
+            assert_eq!(host_uid(pid), Some(65534), "process {pid} of the box");
+        }
+    }
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let stopped = Instant::now();
     let status = loop {
