@@ -406,3 +406,20 @@ fn unsafe_geteuid() -> u32 {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() }
 }
+
+#[test]
+fn the_human_report_names_what_auto_had_to_do_without() {
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
+        .args(["grade", "caching-decorator"])
+        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header: Vec<&str> = run.stdout.lines().take(3).collect();
+    assert!(header[1].ends_with("isolation: none"), "{header:?}");
+    assert_eq!(
+        header[2],
+        "missing for strict isolation: bubblewrap (see `livejudge doctor`)"
+    );
+}

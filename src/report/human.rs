@@ -196,6 +196,21 @@ impl Reporter for HumanReporter {
                     report.isolation.name(),
                     p.dim
                 );
+                if !report.isolation_missing.is_empty() {
+                    // Each entry is "what: why (fix: ...)"; the header names only what.
+                    let missing: Vec<&str> = report
+                        .isolation_missing
+                        .iter()
+                        .map(|m| m.split(':').next().unwrap_or(m))
+                        .collect();
+                    let _ = writeln!(
+                        self.out,
+                        "{}missing for strict isolation: {} (see `livejudge doctor`){:#}",
+                        p.dim,
+                        missing.join(", "),
+                        p.dim
+                    );
+                }
             }
             Event::SubmissionStarted { path, .. } => {
                 self.load_failed = false;
