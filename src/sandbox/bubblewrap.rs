@@ -20,6 +20,18 @@ use super::probe::Capabilities;
 use super::rlimits::{apply_rlimits, place_fds};
 use super::{Dirs, Isolation, Launch, Launcher, Prepared, RunGuard, relay, seccomp};
 
+/// Every namespace (a nested user namespace refused), dying with the judge, in a session of
+/// its own (no terminal to inject input into), with no capabilities.
+pub const BOX_FLAGS: [&str; 7] = [
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+];
+
 /// Where things are inside the box.
 pub const BOX_RUN: &str = "/sandbox/run";
 pub const BOX_JUDGE: &str = "/sandbox/judge";
@@ -120,24 +132,19 @@ impl Launcher for Bubblewrap {
     fn prepare(&self, launch: Launch) -> std::io::Result<Prepared> {
         let limits = launch.limits;
         let disk = limits.disk.to_string();
-        let mut args: Vec<OsString> = [
-            "--unshare-all",
-            "--unshare-user",
-            "--disable-userns",
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
-            "--clearenv",
-            "--uid",
-            BOX_ID,
-            "--gid",
-            BOX_ID,
-            "--hostname",
-            "sandbox",
-        ]
-        .map(OsString::from)
-        .into();
+        let mut args: Vec<OsString> = BOX_FLAGS.iter().map(OsString::from).collect();
+        args.extend(
+            [
+                "--clearenv",
+                "--uid",
+                BOX_ID,
+                "--gid",
+                BOX_ID,
+                "--hostname",
+                "sandbox",
+            ]
+            .map(OsString::from),
+        );
         let mut push = |items: &[&std::ffi::OsStr]| args.extend(items.iter().map(|s| s.into()));
         for (name, link) in &self.system {
             let target = Path::new("/").join(name);

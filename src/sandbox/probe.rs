@@ -224,14 +224,8 @@ fn find_bubblewrap() -> Result<BwrapInfo, String> {
 fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> {
     let mut command = Command::new(&info.path);
     command
+        .args(super::bubblewrap::BOX_FLAGS)
         .args([
-            "--unshare-all",
-            "--unshare-user",
-            "--disable-userns",
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
             "--ro-bind",
             "/",
             "/",
