@@ -164,14 +164,26 @@ fn detect_v2(mountinfo: &str, membership: &str) -> Result<Support, String> {
             .all(|c| control.split_whitespace().any(|a| a == *c))
     };
     if !enabled(&base) {
-        if base != mount {
-            return Err(format!(
-                "memory and pids are not delegated to children of {}",
-                base.display()
-            ));
+        let enable = || fs::write(base.join("cgroup.subtree_control"), "+memory +pids");
+        if enable().is_err() {
+            // Outside the root, a cgroup with processes of its own cannot pass controllers
+            // down: move this process into a leaf of its own (removed by the sweep once it is
+            // gone), then try again. Other processes in `base` still make it fail.
+            let leaf = base.join(format!("{PREFIX}{}-judge", std::process::id()));
+            if let Err(e) = fs::create_dir(&leaf)
+                && e.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return Err(format!("cannot create a cgroup in {}: {e}", base.display()));
+            }
+            fs::write(leaf.join("cgroup.procs"), std::process::id().to_string())
+                .map_err(|e| format!("cannot move livejudge into {}: {e}", leaf.display()))?;
+            enable().map_err(|e| {
+                format!(
+                    "cannot enable memory and pids for children of {} ({e}): is it delegated to you, and are other processes in it?",
+                    base.display()
+                )
+            })?;
         }
-        fs::write(base.join("cgroup.subtree_control"), "+memory +pids")
-            .map_err(|e| format!("cannot enable memory and pids in {}: {e}", base.display()))?;
     }
     check_writable(&base)?;
     Ok(Support::V2 { base })
