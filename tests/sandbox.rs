@@ -25,7 +25,23 @@ fn inspect(paths: &BTreeMap<&str, String>) -> Value {
             .replace("@HOME@", &serde_json::to_string(&home()).unwrap()),
     )
     .unwrap();
+    // A descriptor livejudge inherits from its caller (open, not close-on-exec, at 7).
+    let inherited = std::fs::File::open(&submission).unwrap();
     let mut command = livejudge();
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let source = inherited.as_raw_fd();
+        // SAFETY: dup2 between fork and exec, onto a number the child does not use yet.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::dup2(source, 7) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     command
         .env("LIVEJUDGE_TEST_CANARY", CANARY)
         .env("TMPDIR", dir.path())
@@ -111,6 +127,7 @@ def solve(case):
             "namespaces": {n: os.readlink(f"/proc/self/ns/{n}") for n in
                            ["user", "pid", "net", "ipc", "uts", "mnt"]},
             "pid": os.getpid(),
+            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
             "visible_processes": len([p for p in os.listdir("/proc") if p.isdigit()]),
             "pid1": open("/proc/1/cmdline", "rb").read().split(b"\0")[0].decode(),
             "interfaces": sorted(name for _, name in socket.if_nameindex()),
@@ -183,6 +200,19 @@ fn inside_the_box_only_what_the_run_needs_is_there() {
     for (name, inside) in facts["namespaces"].as_object().unwrap() {
         assert_ne!(inside.as_str().unwrap(), host_namespace(name), "{name}");
     }
+    // Descriptors: stdio and the two harness channels (and the one listdir itself opens);
+    // not the one the judge inherited at 7.
+    let fds: Vec<u64> = facts["fds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fd| fd.as_u64().unwrap())
+        .collect();
+    assert!(
+        !fds.contains(&7),
+        "an inherited descriptor reached the box: {fds:?}"
+    );
+    assert!(fds.len() <= 6, "{fds:?}");
     let visible = facts["visible_processes"].as_u64().unwrap();
     assert!(visible <= 4, "the box sees {visible} processes");
     assert!(

@@ -224,6 +224,8 @@ impl Launcher for Bubblewrap {
         };
         let drop_to = self.drop_to;
         let address_space = cgroup.is_none();
+        // SAFETY: getpid has no preconditions.
+        let judge = unsafe { libc::getpid() };
 
         let mut command = Command::new(&self.program);
         command.args(&args).env_clear().current_dir("/");
@@ -244,9 +246,13 @@ impl Launcher for Bubblewrap {
                     return Err(std::io::Error::last_os_error());
                 }
                 apply_rlimits(&limits, address_space, false)?;
-                // After the uid change, which clears it.
+                // After the uid change, which clears it; and if the judge died before it was
+                // set, nobody would ever kill this box.
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != judge {
+                    libc::_exit(1);
                 }
                 place_fds(&pass_fds)
             });

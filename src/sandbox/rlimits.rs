@@ -90,9 +90,19 @@ pub(super) fn set_limit(
     value: u64,
     hard_extra: u64,
 ) -> std::io::Result<()> {
+    let mut current = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit into a struct we own.
+    if unsafe { libc::getrlimit(resource, &mut current) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // Never above the limit the judge itself runs under: raising it needs a privilege.
+    let hard = value.saturating_add(hard_extra).min(current.rlim_max);
     let limit = libc::rlimit {
-        rlim_cur: value,
-        rlim_max: value.saturating_add(hard_extra),
+        rlim_cur: value.min(hard),
+        rlim_max: hard,
     };
     // SAFETY: plain system call on a stack value.
     if unsafe { libc::setrlimit(resource, &limit) } != 0 {
@@ -103,13 +113,16 @@ pub(super) fn set_limit(
 
 /// Moves each descriptor to its target number without clobbering another source: first every
 /// source is duplicated above all targets, then each is duplicated onto its target (which
-/// clears close-on-exec there).
+/// clears close-on-exec there). Every other descriptor above stderr is closed at exec: the
+/// judge's own inherited ones (a make job server, a file its caller left open) must not
+/// reach the submission.
 pub(super) fn place_fds(fds: &[(OwnedFd, RawFd)]) -> std::io::Result<()> {
     const SCRATCH: RawFd = 200;
     let mut scratch = [0 as RawFd; 16];
     if fds.len() > scratch.len() {
-        return Err(std::io::Error::other("too many descriptors to pass"));
+        return Err(std::io::Error::from_raw_os_error(libc::E2BIG));
     }
+    close_others_on_exec()?;
     for (i, (fd, _)) in fds.iter().enumerate() {
         // SAFETY: fcntl on a descriptor we own.
         let dup = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, SCRATCH) };
@@ -125,6 +138,41 @@ pub(super) fn place_fds(fds: &[(OwnedFd, RawFd)]) -> std::io::Result<()> {
         }
         // SAFETY: closing the scratch copy we made above.
         unsafe { libc::close(scratch[i]) };
+    }
+    Ok(())
+}
+
+/// Marks every descriptor from 3 up close-on-exec (those `place_fds` then puts in place lose
+/// the mark again).
+fn close_others_on_exec() -> std::io::Result<()> {
+    // SAFETY: close_range only changes flags of this process's descriptors.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3 as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    if done == 0 {
+        return Ok(());
+    }
+    // Kernels before 5.11: every possible descriptor, one by one.
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit into a struct we own; fcntl on numbers that may not be open.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        for fd in 3..limit.rlim_cur.min(1 << 20) as RawFd {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
     }
     Ok(())
 }
