@@ -319,7 +319,7 @@ fn a_killed_judge_takes_the_box_down_and_the_next_run_sweeps_its_workspace() {
     assert_eq!(next.code, 0, "{}", next.stderr);
     assert_nothing_left(dir.path(), &nonce);
     // And the killed run's cgroups went with it.
-    let stale = format!("livejudge-{judge_pid}-");
+    let stale = format!("livejudge-{judge_pid}.");
     for hierarchy in [
         "/sys/fs/cgroup/pids",
         "/sys/fs/cgroup/unified",

@@ -169,7 +169,7 @@ fn detect_v2(mountinfo: &str, membership: &str) -> Result<Support, String> {
             // Outside the root, a cgroup with processes of its own cannot pass controllers
             // down: move this process into a leaf of its own (removed by the sweep once it is
             // gone), then try again. Other processes in `base` still make it fail.
-            let leaf = base.join(format!("{PREFIX}{}-judge", std::process::id()));
+            let leaf = base.join(format!("{PREFIX}{}-judge", owner_id()));
             if let Err(e) = fs::create_dir(&leaf)
                 && e.kind() != std::io::ErrorKind::AlreadyExists
             {
@@ -218,7 +218,7 @@ fn detect_v1(mountinfo: &str, membership: &str) -> Result<Support, String> {
 }
 
 fn check_writable(base: &Path) -> Result<(), String> {
-    let probe = base.join(format!("{PREFIX}probe-{}", std::process::id()));
+    let probe = base.join(format!("{PREFIX}{}-probe", owner_id()));
     fs::create_dir(&probe)
         .map_err(|e| format!("cannot create a cgroup in {}: {e}", base.display()))?;
     let _ = fs::remove_dir(&probe);
@@ -235,19 +235,35 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 
 impl Cgroup {
     pub fn create(support: &Support, memory: u64, processes: u32) -> std::io::Result<Cgroup> {
-        let name = format!(
-            "{PREFIX}{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
         let mut cgroup = Cgroup {
             support: support.clone(),
             dirs: Vec::new(),
         };
-        for base in support.bases() {
-            let dir = base.join(&name);
-            fs::create_dir(&dir)?;
-            cgroup.dirs.push(dir);
+        // A name in use (left by an earlier process with this pid and start time, which
+        // cannot be, or by anything else) is skipped, never shared.
+        'names: for _ in 0..100 {
+            let name = format!(
+                "{PREFIX}{}-{}",
+                owner_id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            for base in support.bases() {
+                let dir = base.join(&name);
+                match fs::create_dir(&dir) {
+                    Ok(()) => cgroup.dirs.push(dir),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        for made in cgroup.dirs.drain(..) {
+                            let _ = fs::remove_dir(made);
+                        }
+                        continue 'names;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            break;
+        }
+        if cgroup.dirs.len() != support.bases().len() {
+            return Err(std::io::Error::other("no free cgroup name"));
         }
         let pids = (processes + BOX_OVERHEAD_PROCESSES).to_string();
         match support {
@@ -289,7 +305,7 @@ impl Cgroup {
     pub fn cpu_used(&self) -> Option<Duration> {
         match &self.support {
             Support::V2 { .. } => {
-                let stat = fs::read_to_string(self.dirs[0].join("cpu.stat")).ok()?;
+                let stat = fs::read_to_string(self.dirs.first()?.join("cpu.stat")).ok()?;
                 let usec = stat
                     .lines()
                     .find_map(|l| l.strip_prefix("usage_usec "))?
@@ -300,7 +316,7 @@ impl Cgroup {
             }
             Support::V1 { cpuacct, .. } => {
                 cpuacct.as_ref()?;
-                let nanos = fs::read_to_string(self.dirs[2].join("cpuacct.usage"))
+                let nanos = fs::read_to_string(self.dirs.get(2)?.join("cpuacct.usage"))
                     .ok()?
                     .trim()
                     .parse()
@@ -315,8 +331,9 @@ impl Cgroup {
             Support::V2 { .. } => ("memory.events", "oom_kill "),
             Support::V1 { .. } => ("memory.oom_control", "oom_kill "),
         };
-        fs::read_to_string(self.dirs[0].join(file))
-            .ok()
+        self.dirs
+            .first()
+            .and_then(|dir| fs::read_to_string(dir.join(file)).ok())
             .and_then(|text| {
                 text.lines()
                     .find_map(|l| l.strip_prefix(key))
@@ -326,7 +343,9 @@ impl Cgroup {
     }
 
     pub fn kill_all(&self) {
-        kill_all_in(&self.dirs[0]);
+        if let Some(dir) = self.dirs.first() {
+            kill_all_in(dir);
+        }
     }
 }
 
@@ -398,20 +417,46 @@ pub fn sweep_stale(support: &Support) {
             let Some(owner) = name
                 .to_str()
                 .and_then(|n| n.strip_prefix(PREFIX))
-                .and_then(|rest| rest.split('-').next())
-                .and_then(|pid| pid.parse::<u32>().ok())
+                .and_then(|rest| rest.rsplit_once('-'))
+                .map(|(owner, _)| owner.to_owned())
             else {
                 continue;
             };
-            let alive = fs::read_to_string(format!("/proc/{owner}/comm"))
-                .is_ok_and(|comm| comm.trim().starts_with("livejudge"));
-            if !alive {
+            if !owner_alive(&owner) {
                 let dir = entry.path();
                 kill_all_in(&dir);
                 remove_when_empty(&dir);
             }
         }
     }
+}
+
+/// `<pid>.<start time>`: names this process's cgroups so that a later process with the same
+/// pid (a container's pid 1, say) is never taken for it.
+fn owner_id() -> String {
+    let pid = std::process::id();
+    format!("{pid}.{}", start_time(pid).unwrap_or(0))
+}
+
+/// Whether the process that named cgroups `owner` is still running.
+fn owner_alive(owner: &str) -> bool {
+    let Some((pid, start)) = owner.split_once('.') else {
+        return false;
+    };
+    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
+        return false;
+    };
+    start_time(pid) == Some(start)
+}
+
+/// A process's start time (field 22 of /proc/PID/stat, in clock ticks since boot).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..]
+        .split(' ')
+        .nth(19)?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -432,6 +477,18 @@ mod tests {
         assert_eq!(mounts[2].0, PathBuf::from("/sys/fs/cgroup/cpu,cpuacct"));
         assert_eq!(mounts[2].3, "rw,cpu,cpuacct");
         assert_eq!(mounts[3].2, "cgroup2");
+    }
+
+    #[test]
+    fn cgroups_belong_to_a_process_by_pid_and_start_time() {
+        assert!(owner_alive(&owner_id()));
+        let pid = std::process::id();
+        let start = start_time(pid).unwrap();
+        assert!(
+            !owner_alive(&format!("{pid}.{}", start + 1)),
+            "same pid, another process"
+        );
+        assert!(!owner_alive("nonsense"));
     }
 
     #[test]
