@@ -453,3 +453,48 @@ fn the_human_report_names_what_auto_had_to_do_without() {
         "missing for strict isolation: bubblewrap (see `livejudge doctor`)"
     );
 }
+
+#[test]
+fn a_root_judge_without_cap_sys_admin_is_told_so_before_any_run() {
+    // Root without CAP_SYS_ADMIN (a container's default) cannot build the private mount
+    // namespace a box needs: doctor and strict must say so, and auto must fall back, rather
+    // than every case becoming a judge error.
+    if unsafe_geteuid() != 0 {
+        return;
+    }
+    let without = |args: &[&str]| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .args([
+                "--bounding-set",
+                "-sys_admin",
+                env!("CARGO_BIN_EXE_livejudge"),
+            ])
+            .args(args)
+            .current_dir(repo())
+            .env("LIVEJUDGE_CACHE_DIR", cache_dir())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        run_command(command)
+    };
+    let doctor = without(&["doctor"]);
+    assert_eq!(doctor.code, 3, "{}", doctor.stdout);
+    assert!(
+        doctor.stdout.contains("without CAP_SYS_ADMIN"),
+        "{}",
+        doctor.stdout
+    );
+    let solution = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
+    let strict = without(&[
+        "--isolation",
+        "strict",
+        "grade",
+        "caching-decorator",
+        solution,
+    ]);
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    let auto = without(&["grade", "caching-decorator", solution, "--format", "json"]);
+    assert_eq!(auto.code, 0, "{}", auto.stderr);
+    assert_eq!(auto.json()["isolation"], "none");
+}

@@ -248,12 +248,25 @@ fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> 
         use std::os::unix::process::CommandExt;
         // SAFETY: only async-signal-safe system calls between fork and exec.
         unsafe {
-            command.pre_exec(move || super::bubblewrap::drop_privileges(uid, gid));
+            command.pre_exec(move || {
+                // What a real box does first as root (see bubblewrap::Exposure).
+                if libc::unshare(libc::CLONE_NEWNS) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                super::bubblewrap::drop_privileges(uid, gid)
+            });
         }
     }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot start bubblewrap: {e}"))?;
+    let output = command.output().map_err(|e| {
+        if drop_to.is_some() && e.raw_os_error() == Some(libc::EPERM) {
+            format!(
+                "livejudge runs as root without CAP_SYS_ADMIN, which it needs to give the box paths below folders uid {} cannot enter (a private mount namespace: {e}); run it unprivileged or with CAP_SYS_ADMIN",
+                drop_to.map_or(0, |(uid, _)| uid)
+            )
+        } else {
+            format!("cannot start bubblewrap: {e}")
+        }
+    })?;
     if output.status.success() {
         Ok(())
     } else {
