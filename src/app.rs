@@ -22,6 +22,11 @@ use crate::workspace;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::supervise::become_subreaper();
+    // What livejudge creates (task venvs, workspaces' contents) is read by the box's
+    // unprivileged uid: a umask of 077 would lock it out. Private folders (a workspace's
+    // root) are made private explicitly.
+    // SAFETY: umask has no preconditions.
+    unsafe { libc::umask(0o022) };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -14,7 +14,7 @@ use crate::report::{Event, Reporter};
 use crate::sandbox::{Dirs, Isolation, IsolationReport, Launcher};
 use crate::spec::Task;
 use crate::verdict::{self, CaseResult, SubmissionResult, Verdict};
-use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir};
+use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -248,9 +248,14 @@ impl Grader<'_> {
             copy_file_nofollow(&submission.path, &entry_target)
                 .map_err(|e| format!("cannot copy {}: {e}", submission.path.display()))?;
         }
-        std::fs::write(workspace.judge_dir.join(RUNTIME_FILE), RUNTIME_SOURCE)
-            .map_err(|e| format!("cannot write the harness runtime: {e}"))?;
-        std::fs::copy(&task.harness_file, workspace.judge_dir.join(HARNESS_FILE))
+        write_readable(
+            &workspace.judge_dir.join(RUNTIME_FILE),
+            RUNTIME_SOURCE.as_bytes(),
+        )
+        .map_err(|e| format!("cannot write the harness runtime: {e}"))?;
+        let harness = std::fs::read(&task.harness_file)
+            .map_err(|e| format!("cannot read the harness: {e}"))?;
+        write_readable(&workspace.judge_dir.join(HARNESS_FILE), &harness)
             .map_err(|e| format!("cannot copy the harness: {e}"))?;
         Ok(Prepared::Ready(workspace))
     }

@@ -42,7 +42,7 @@ impl Workspace {
             root,
         };
         for dir in [&workspace.run_dir, &workspace.judge_dir, &workspace.tmp_dir] {
-            fs::create_dir(dir)?;
+            create_readable_dir(dir)?;
         }
         Ok(workspace)
     }
@@ -126,7 +126,7 @@ pub fn copy_submission_dir(from: &Path, to: &Path) -> io::Result<CopyReport> {
             let target = target_dir.join(entry.file_name());
             let kind = fs::symlink_metadata(&source)?.file_type();
             if kind.is_dir() {
-                fs::create_dir(&target)?;
+                create_readable_dir(&target)?;
                 stack.push((source, target));
             } else if kind.is_file() {
                 files += 1;
@@ -162,7 +162,29 @@ pub fn copy_file_nofollow(source: &Path, target: &Path) -> io::Result<u64> {
         .write(true)
         .create_new(true)
         .open(target)?;
-    io::copy(&mut input, &mut output)
+    // Bounded while copying, not by the size it claims: it may grow as it is read.
+    let copied = io::copy(&mut io::Read::take(&mut input, MAX_BYTES + 1), &mut output)?;
+    if copied > MAX_BYTES {
+        return Err(io::Error::other(format!(
+            "{} is larger than {} MiB",
+            source.display(),
+            MAX_BYTES >> 20
+        )));
+    }
+    output.set_permissions(fs::Permissions::from_mode(0o644))?;
+    Ok(copied)
+}
+
+/// A folder the box's uid can read, whatever the judge's umask.
+fn create_readable_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755))
+}
+
+/// Writes a judge file (runtime, harness) the box's uid can read, whatever the umask.
+pub fn write_readable(path: &Path, contents: &[u8]) -> io::Result<()> {
+    fs::write(path, contents)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o644))
 }
 
 /// Removes a tree the submission may have tampered with: it never follows symlinks

@@ -498,3 +498,27 @@ fn a_root_judge_without_cap_sys_admin_is_told_so_before_any_run() {
     assert_eq!(auto.code, 0, "{}", auto.stderr);
     assert_eq!(auto.json()["isolation"], "none");
 }
+
+#[test]
+fn a_judge_with_umask_077_still_gives_the_box_what_it_needs() {
+    // Found by review: the box's uid could not read the workspace or a venv built under a
+    // strict umask, and every case was a judge error.
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = livejudge();
+    command
+        .env("LIVEJUDGE_CACHE_DIR", cache.path())
+        .args(["--isolation", "strict", "grade", "caching-decorator"])
+        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: umask between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                libc::umask(0o077);
+                Ok(())
+            });
+        }
+    }
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}

@@ -233,6 +233,9 @@ impl Launcher for Bubblewrap {
         // system calls on data prepared before the fork, and allocates nothing.
         unsafe {
             command.pre_exec(move || {
+                // Folders made on the way (exposure, bubblewrap's mount points) must be
+                // enterable by the box's uid whatever the judge's umask.
+                libc::umask(0o022);
                 for handle in &join {
                     if libc::write(handle.as_raw_fd(), b"0".as_ptr().cast(), 1) != 1 {
                         return Err(std::io::Error::last_os_error());
