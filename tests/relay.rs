@@ -54,6 +54,16 @@ try:
 except OSError as e:
     print("host loopback:", type(e).__name__, flush=True)
 
+# The shared folder is the judge's: the box can neither write there nor swap a socket.
+try:
+    open("/sandbox/net/planted", "w")
+    print("sockets folder: writable", flush=True)
+except OSError as e:
+    print("sockets folder:", type(e).__name__, flush=True)
+# The inbound socket's listening descriptor is the relay's alone.
+import os
+print("relay's descriptor 20 here:", os.path.exists("/proc/self/fd/20"), flush=True)
+
 print("ready", flush=True)
 threading.Event().wait(20)
 "#;
@@ -78,10 +88,7 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
         std::fs::create_dir(dir).unwrap();
     }
     let sockets = work.path().join("net");
-    let sandbox_uid = capabilities
-        .running_as_root
-        .then_some(capabilities.sandbox_ids.0);
-    relay::prepare_sockets_dir(&sockets, sandbox_uid).unwrap();
+    relay::prepare_sockets_dir(&sockets).unwrap();
 
     // The site: answers one line.
     let site = relay::listen_outbound(&sockets, "site.sock").unwrap();
@@ -157,7 +164,9 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
         seen,
         [
             "site replied: site heard hello site",
-            "host loopback: ConnectionRefusedError"
+            "host loopback: ConnectionRefusedError",
+            "sockets folder: OSError",
+            "relay's descriptor 20 here: False",
         ]
     );
     site_thread.join().unwrap();

@@ -190,15 +190,20 @@ impl Launcher for Bubblewrap {
         }
         let mut exposed = vec![launch.dirs.run.clone(), launch.dirs.judge.clone()];
         exposed.extend(launch.read_only.iter().cloned());
-        let (program, program_args) =
-            relay::wrap(&launch.network, &launch.program, &launch.args, &mut push);
+        let mut pass_fds = launch.pass_fds;
+        let (program, program_args) = relay::wrap(
+            &launch.network,
+            &launch.program,
+            &launch.args,
+            &mut push,
+            &mut pass_fds,
+        )?;
         if let Some(dir) = &launch.network.sockets_dir {
             exposed.push(dir.clone());
         }
         // Last, once every mount point exists in it: bubblewrap's root tmpfs is writable (and
         // uncapped) until made read-only.
         push(&["--remount-ro".as_ref(), "/".as_ref()]);
-        let mut pass_fds = launch.pass_fds;
         for (program, fd) in self.seccomp.iter().flatten().zip(SECCOMP_FDS) {
             pass_fds.push((seccomp::program_fd(program)?, fd));
             push(&["--add-seccomp-fd".as_ref(), fd.to_string().as_ref()]);

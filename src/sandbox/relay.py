@@ -2,13 +2,15 @@
 
 The box has no network but its own loopback. This process links loopback ports inside the
 box with Unix sockets in a folder the judge shares with the box:
-  inbound:  the judge connects to SOCKET, the relay connects to 127.0.0.1:PORT in the box
-            (a server the submission runs);
+  inbound:  the judge connects to a socket it listens on and hands to the relay as a
+            descriptor; the relay connects to 127.0.0.1:PORT in the box (a server the
+            submission runs);
   outbound: the submission connects to 127.0.0.1:PORT in the box, the relay connects to
             SOCKET, where the judge serves (a website a scraper task fetches).
 Then it starts the submission's process and exits with its status.
 
 usage: python3 -I -S relay.py SPEC_JSON -- PROGRAM ARGS...
+SPEC_JSON: {"inbound": [[PORT, FD], ...], "outbound": [[PORT, SOCKET_PATH], ...]}
 """
 
 import json
@@ -59,14 +61,21 @@ def serve(listener, connect):
     while True:
         try:
             client, _ = listener.accept()
-        except OSError:
-            continue
-        threading.Thread(target=link, args=(client, connect), daemon=True).start()
+            threading.Thread(target=link, args=(client, connect), daemon=True).start()
+        except Exception:
+            # Out of threads (the box's process limit) or a failed accept: drop this
+            # connection, keep serving.
+            try:
+                client.close()
+            except Exception:
+                pass
 
 
 def tcp_connect(port):
     def connect():
-        return socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.settimeout(None)  # the timeout was for connecting; a server may idle
+        return sock
 
     return connect
 
@@ -85,14 +94,8 @@ def main():
     spec = json.loads(sys.argv[1])
     command = sys.argv[separator + 1 :]
     listeners = []
-    for port, path in spec.get("inbound", []):
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        os.chmod(path, 0o666)
+    for port, fd in spec.get("inbound", []):
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fd)
         listener.listen(128)
         listeners.append((listener, tcp_connect(port)))
     for port, path in spec.get("outbound", []):

@@ -2,9 +2,11 @@
 //!
 //! The box has its own network namespace with only loopback. A small relay (`relay.py`,
 //! started inside the box in front of the submission) links loopback ports in the box with
-//! Unix sockets in a judge-owned folder shared with the box:
+//! Unix sockets in a judge-owned folder, which the box sees read-only (so it can neither fill
+//! the host's disk there nor swap a socket for a link the judge would then follow):
 //! - inbound: the judge connects to `<sockets_dir>/port-PORT.sock` and reaches a server the
-//!   submission runs on 127.0.0.1:PORT inside the box;
+//!   submission runs on 127.0.0.1:PORT inside the box (the judge binds that socket and hands
+//!   the box only its listening descriptor);
 //! - outbound: the submission connects to 127.0.0.1:PORT inside the box and reaches a Unix
 //!   socket the judge listens on in `sockets_dir`.
 //!
@@ -12,12 +14,14 @@
 //! namespace from the judge would need root) and costs about a millisecond per connection.
 
 use std::ffi::{OsStr, OsString};
+use std::os::fd::{OwnedFd, RawFd};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
 use super::bubblewrap::BOX_NET;
 
-/// Where the relay script sits in the box (beside, not inside, the read-only judge folder).
-const BOX_RELAY: &str = "/sandbox/livejudge_relay.py";
+/// The first descriptor number of the inbound listeners in the box.
+const FIRST_INBOUND_FD: i32 = 20;
 
 pub const RELAY_SOURCE: &str = include_str!("relay.py");
 pub const RELAY_FILE: &str = "livejudge_relay.py";
@@ -49,55 +53,62 @@ fn inbound_name(port: u16) -> String {
 }
 
 /// The program and arguments that start `program args` behind the relay, adding the binds
-/// the relay needs through `push`. Unchanged when the plan is empty.
+/// the relay needs through `push` and its listening descriptors to `pass_fds`. Unchanged when
+/// the plan is empty.
 pub(super) fn wrap(
     plan: &Plan,
     program: &Path,
     args: &[OsString],
     push: &mut dyn FnMut(&[&OsStr]),
-) -> (PathBuf, Vec<OsString>) {
+    pass_fds: &mut Vec<(OwnedFd, RawFd)>,
+) -> std::io::Result<(PathBuf, Vec<OsString>)> {
     let Some(dir) = plan.sockets_dir.as_ref().filter(|_| !plan.is_empty()) else {
-        return (program.to_owned(), args.to_vec());
+        return Ok((program.to_owned(), args.to_vec()));
     };
-    push(&[
-        "--bind".as_ref(),
-        dir.as_os_str(),
-        BOX_NET.as_ref(),
-        "--ro-bind".as_ref(),
-        dir.join(RELAY_FILE).as_os_str(),
-        BOX_RELAY.as_ref(),
-    ]);
-    let inside = |name: &str| format!("{BOX_NET}/{name}");
+    push(&["--ro-bind".as_ref(), dir.as_os_str(), BOX_NET.as_ref()]);
+    let mut inbound = Vec::new();
+    for (i, &port) in plan.inbound.iter().enumerate() {
+        let path = dir.join(inbound_name(port));
+        // The folder is the judge's alone: a leftover here is from an earlier box of this run.
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let listener = UnixListener::bind(&path)?;
+        let fd = FIRST_INBOUND_FD + i as RawFd;
+        pass_fds.push((listener.into(), fd));
+        inbound.push((port, fd));
+    }
     let spec = serde_json::json!({
-        "inbound": plan.inbound.iter().map(|&p| (p, inside(&inbound_name(p)))).collect::<Vec<_>>(),
-        "outbound": plan.outbound.iter().map(|(p, name)| (*p, inside(name))).collect::<Vec<_>>(),
+        "inbound": inbound,
+        "outbound": plan.outbound.iter().map(|(p, name)| (*p, format!("{BOX_NET}/{name}"))).collect::<Vec<_>>(),
     });
     let mut wrapped: Vec<OsString> = vec![
         "-I".into(),
         "-S".into(),
-        BOX_RELAY.into(),
+        format!("{BOX_NET}/{RELAY_FILE}").into(),
         spec.to_string().into(),
         "--".into(),
         program.into(),
     ];
     wrapped.extend(args.iter().cloned());
-    (program.to_owned(), wrapped)
+    Ok((program.to_owned(), wrapped))
 }
 
-/// Creates `dir` (judge-owned, the box may create sockets in it) with the relay script.
-pub fn prepare_sockets_dir(dir: &Path, sandbox_uid: Option<u32>) -> std::io::Result<()> {
+/// Creates `dir` (the judge's; the box sees it read-only) with the relay script.
+pub fn prepare_sockets_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join(RELAY_FILE), RELAY_SOURCE)?;
-    if let Some(uid) = sandbox_uid {
-        std::os::unix::fs::chown(dir, Some(uid), None)?;
-    }
+    std::fs::create_dir(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+    let script = dir.join(RELAY_FILE);
+    std::fs::write(&script, RELAY_SOURCE)?;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644))?;
     Ok(())
 }
 
 /// Listens on `<sockets_dir>/<name>` for the box's outbound connections to a port (the
-/// socket is opened to every uid: the box runs as another one when livejudge is root).
+/// socket is opened to every uid: the box runs as another one when livejudge is root; the
+/// box cannot write the folder, so the chmod cannot be turned onto another file).
 pub fn listen_outbound(
     sockets_dir: &Path,
     name: &str,
