@@ -123,6 +123,7 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
         env: vec![("PATH".into(), "/usr/bin:/bin".into())],
         dirs,
         read_only: vec![prefix],
+        conceal: Vec::new(),
         pass_fds: Vec::new(),
         limits: ProcessLimits {
             cpu_time: Duration::from_secs(10),

@@ -522,3 +522,56 @@ fn a_judge_with_umask_077_still_gives_the_box_what_it_needs() {
     let run = run_command(command);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
+
+/// Removes a folder when dropped (a task installed under /usr for one test).
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_task_installed_under_a_bound_system_folder_stays_hidden() {
+    // Found by review: /usr is bound whole, so a task installed under /usr/local/share was
+    // readable, expected values included. Only root may install it there for the test.
+    if unsafe_geteuid() != 0 {
+        return;
+    }
+    let installed = RemoveOnDrop(
+        std::path::PathBuf::from("/usr/local/share")
+            .join(format!("livejudge-test-{}", std::process::id())),
+    );
+    let task = installed.0.join("trio");
+    std::fs::create_dir_all(&task).unwrap();
+    for file in ["task.toml", "harness.py", "README.md"] {
+        std::fs::copy(repo().join("tests/tasks/trio").join(file), task.join(file)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("reads_the_task.py");
+    std::fs::write(
+        &submission,
+        format!(
+            r#"def solve(case):
+    try:
+        print("READ", open({spec:?}).read()[:40])
+    except OSError as e:
+        print("BLOCKED", type(e).__name__)
+    return {{"value": case["n"]}}
+"#,
+            spec = task.join("task.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut command = livejudge();
+    command
+        .args(["--isolation", "strict", "grade"])
+        .arg(&task)
+        .arg(&submission)
+        .args(["--format", "json"]);
+    let run = run_command(command);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let printed = run.json()["submissions"][0]["cases"][0]["stdout"].clone();
+    assert_eq!(printed, "BLOCKED FileNotFoundError\n", "{printed}");
+}

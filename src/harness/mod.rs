@@ -299,6 +299,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
             env,
             dirs: setup.dirs.clone(),
             read_only: setup.read_only.clone(),
+            conceal: vec![setup.task.dir.clone(), setup.task.fixtures_dir.clone()],
             pass_fds: vec![
                 (OwnedFd::from(cases_file), CASES_FD),
                 (events_write, EVENTS_FD),

@@ -190,6 +190,28 @@ impl Launcher for Bubblewrap {
         }
         let mut exposed = vec![launch.dirs.run.clone(), launch.dirs.judge.clone()];
         exposed.extend(launch.read_only.iter().cloned());
+        // Covered last, over whatever bind would show them.
+        let bound: Vec<PathBuf> = self
+            .system
+            .iter()
+            .filter(|(_, link)| link.is_none())
+            .map(|(name, _)| Path::new("/").join(name))
+            .chain(launch.read_only.iter().cloned())
+            .filter_map(|path| std::fs::canonicalize(path).ok())
+            .collect();
+        for hidden in &launch.conceal {
+            let Ok(hidden) = std::fs::canonicalize(hidden) else {
+                continue;
+            };
+            if bound.iter().any(|b| hidden.starts_with(b)) && hidden.is_dir() {
+                push(&[
+                    "--tmpfs".as_ref(),
+                    hidden.as_os_str(),
+                    "--remount-ro".as_ref(),
+                    hidden.as_os_str(),
+                ]);
+            }
+        }
         let mut pass_fds = launch.pass_fds;
         let (program, program_args) = relay::wrap(
             &launch.network,

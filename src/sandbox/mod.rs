@@ -56,6 +56,9 @@ pub struct Launch {
     pub dirs: Dirs,
     /// Host paths the process must be able to read at the same path (interpreter, venv).
     pub read_only: Vec<PathBuf>,
+    /// Host paths the process must not see even where they lie inside something it may read
+    /// (a task folder installed under /usr/share, say): the task and its fixtures.
+    pub conceal: Vec<PathBuf>,
     /// Descriptors to hand over, each at a fixed number in the child.
     pub pass_fds: Vec<(OwnedFd, RawFd)>,
     pub limits: ProcessLimits,
