@@ -152,8 +152,10 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     // Before any slow setup: strict isolation that is not available is an error at once.
     let (launcher, isolation) = sandbox::select(cli.isolation)?;
-    if isolation.level == Isolation::None {
-        warn_unisolated(&isolation);
+    match isolation.level {
+        Isolation::None => warn_unisolated(&isolation),
+        Isolation::Partial => warn_partial(&isolation),
+        Isolation::Strict => {}
     }
     workspace::sweep_stale();
     // The report is written to a temporary file next to --output and moved into place at
@@ -261,16 +263,20 @@ fn refuse_to_overwrite_a_submission(output: &Path, submissions: &[PathBuf]) -> R
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM stops grading cleanly (processes killed, workspaces removed, partial
-/// report written); a second Ctrl-C exits at once.
+/// Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops grading cleanly (processes killed,
+/// workspaces removed, partial report written); a second Ctrl-C exits at once.
 async fn cancel_on_signals(cancel: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+    let (Ok(mut terminate), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
         return;
     };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
+        _ = hangup.recv() => {}
     }
     eprintln!("livejudge: interrupted, stopping (press Ctrl-C again to exit at once)");
     cancel.cancel();
@@ -388,6 +394,18 @@ fn doctor() -> Result<u8, Error> {
 fn warn_unisolated(isolation: &sandbox::IsolationReport) {
     let mut message = String::from(
         "warning: submissions run without isolation (resource limits only): they can read and write your files and reach the network",
+    );
+    for missing in &isolation.missing {
+        message.push_str(&format!("\n  - {missing}"));
+    }
+    anstream::eprintln!("{message}");
+}
+
+/// Said on stderr: without cgroups a box has no limit on its processes, and its memory
+/// limit is per process.
+fn warn_partial(isolation: &sandbox::IsolationReport) {
+    let mut message = String::from(
+        "warning: partial isolation: submissions run in a box, but what is missing below means no limit on their number of processes (a fork bomb can slow this machine) and a memory limit per process only",
     );
     for missing in &isolation.missing {
         message.push_str(&format!("\n  - {missing}"));

@@ -33,6 +33,9 @@ fn needs_escape(c: char) -> bool {
         // Bidi embeddings/overrides/isolates, zero-width joiners and similar format
         // characters can make a line read differently from what it is.
         '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' => true,
+        // The Arabic letter mark (bidi), line and paragraph separators (a line break to
+        // some terminals and editors), and tag characters (invisible text).
+        '\u{061c}' | '\u{2028}' | '\u{2029}' | '\u{e0000}'..='\u{e007f}' => true,
         '\u{feff}' => true,
         _ => false,
     }
@@ -99,6 +102,14 @@ mod tests {
         assert_eq!(
             neutralize(hostile),
             "ok\\u{1b}[2J\\u{d}gone\\u{202e}txt\tand\nnext"
+        );
+    }
+
+    #[test]
+    fn separators_marks_and_tags_are_escaped_too() {
+        assert_eq!(
+            neutralize("a\u{2028}b\u{061c}c\u{e0041}"),
+            "a\\u{2028}b\\u{61c}c\\u{e0041}"
         );
     }
 

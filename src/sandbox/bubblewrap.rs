@@ -40,7 +40,7 @@ const BOX_TMP: &str = "/tmp";
 /// The uid and gid the process has inside its user namespace.
 const BOX_ID: &str = "1000";
 /// Where bubblewrap reads the seccomp programs from.
-const SECCOMP_FDS: [RawFd; 2] = [9, 10];
+const SECCOMP_FDS: [RawFd; 3] = [9, 10, 11];
 
 pub struct Bubblewrap {
     program: PathBuf,

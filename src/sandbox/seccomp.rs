@@ -59,9 +59,17 @@ fn denied() -> Vec<i64> {
         libc::SYS_clock_settime,
         libc::SYS_clock_adjtime,
         libc::SYS_adjtimex,
+        libc::SYS_kcmp,
+        libc::SYS_pidfd_getfd,
+        libc::SYS_process_madvise,
     ];
     #[cfg(target_arch = "x86_64")]
-    calls.extend([libc::SYS_iopl, libc::SYS_ioperm]);
+    calls.extend([
+        libc::SYS_iopl,
+        libc::SYS_ioperm,
+        libc::SYS_modify_ldt,
+        libc::SYS_uselib,
+    ]);
     calls
 }
 
@@ -124,7 +132,44 @@ pub fn compile() -> Result<Vec<Vec<u8>>, String> {
             }
             Ok(bytes)
         })
+        .chain(x32_filter().map(Ok))
         .collect()
+}
+
+/// On x86_64, system calls can also be made through the x32 ABI (numbers with bit 30 set, the
+/// same audit architecture), which a filter by number would let through: refuse them all.
+#[cfg(target_arch = "x86_64")]
+fn x32_filter() -> Option<Vec<u8>> {
+    const LOAD_WORD: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JUMP_EQUAL: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const JUMP_AT_LEAST: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+    const RETURN: u16 = 0x06; // BPF_RET | BPF_K
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+    // (code, jump if true, jump if false, operand)
+    let program: [(u16, u8, u8, u32); 6] = [
+        (LOAD_WORD, 0, 0, 4), // seccomp_data.arch
+        (JUMP_EQUAL, 0, 3, AUDIT_ARCH_X86_64),
+        (LOAD_WORD, 0, 0, 0), // seccomp_data.nr
+        (JUMP_AT_LEAST, 0, 1, X32_SYSCALL_BIT),
+        (RETURN, 0, 0, SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
+        (RETURN, 0, 0, SECCOMP_RET_ALLOW),
+    ];
+    let mut bytes = Vec::with_capacity(program.len() * 8);
+    for (code, jt, jf, k) in program {
+        bytes.extend_from_slice(&code.to_ne_bytes());
+        bytes.push(jt);
+        bytes.push(jf);
+        bytes.extend_from_slice(&k.to_ne_bytes());
+    }
+    Some(bytes)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn x32_filter() -> Option<Vec<u8>> {
+    None
 }
 
 /// A fresh descriptor holding `program`, read from the start (bubblewrap reads it once).
@@ -146,7 +191,10 @@ mod tests {
     #[test]
     fn the_filters_compile_to_whole_instructions() {
         let programs = super::compile().unwrap();
-        assert_eq!(programs.len(), 2);
+        assert_eq!(
+            programs.len(),
+            if cfg!(target_arch = "x86_64") { 3 } else { 2 }
+        );
         for program in programs {
             assert!(!program.is_empty());
             assert_eq!(program.len() % 8, 0);
