@@ -19,6 +19,21 @@ use crate::spec::{self, Task};
 use crate::text::indent;
 use crate::workspace;
 
+/// Like `eprintln!`/`println!`, but a closed or broken stream (a hung-up terminal, `| head`)
+/// is not a panic: there is nobody left to read it.
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::supervise::become_subreaper();
@@ -33,12 +48,12 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say_err!("error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::ENVIRONMENT);
         }
     };
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
+        say_err!(
             "livejudge: internal error (a bug in livejudge, not in the submission): {info}\n  \
              please report it with the command you ran"
         );
@@ -50,7 +65,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) => {
-            eprintln!("{}", error.render());
+            say_err!("{}", error.render());
             error.exit_code()
         }
         Err(_) => ExitCode::from(exit::INTERNAL),
@@ -109,7 +124,7 @@ fn prepare_python(cli: &Cli, task: &Task, cache: &Cache) -> Result<(Interpreter,
                 bar.enable_steady_tick(Duration::from_millis(100));
                 spinner = Some(bar);
             } else {
-                eprintln!("livejudge: {message}");
+                say_err!("livejudge: {message}");
             }
         }
         VenvProgress::Finished { elapsed } => {
@@ -120,7 +135,7 @@ fn prepare_python(cli: &Cli, task: &Task, cache: &Cache) -> Result<(Interpreter,
             );
             match spinner.take() {
                 Some(bar) => bar.finish_with_message(message),
-                None => eprintln!("{message}"),
+                None => say_err!("{message}"),
             }
         }
     };
@@ -278,8 +293,9 @@ async fn cancel_on_signals(cancel: CancellationToken) {
         _ = terminate.recv() => {}
         _ = hangup.recv() => {}
     }
-    eprintln!("livejudge: interrupted, stopping (press Ctrl-C again to exit at once)");
+    // Cancel first: after a hangup, stderr may be gone.
     cancel.cancel();
+    say_err!("livejudge: interrupted, stopping (press Ctrl-C again to exit at once)");
     let _ = tokio::signal::ctrl_c().await;
     std::process::exit(i32::from(exit::INTERRUPTED));
 }
@@ -308,13 +324,13 @@ fn list(cli: &Cli) -> Result<u8, Error> {
             Err(errors) => {
                 code = exit::USAGE;
                 rows.push((name, "?".into(), "invalid task.toml (details below)".into()));
-                eprintln!("{}", Error::Spec(errors).render());
+                say_err!("{}", Error::Spec(errors).render());
             }
         }
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (id, kind, title) in rows {
-        println!("{id:width$}  {kind:6}  {title}");
+        say!("{id:width$}  {kind:6}  {title}");
     }
     Ok(code)
 }
@@ -375,14 +391,17 @@ fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
     for dir in dirs {
         let task = spec::load(&dir)?;
         let (_, venv) = prepare_python(cli, &task, &cache)?;
-        println!("{}: ready ({})", task.id, display_home(&venv.dir));
+        say!("{}: ready ({})", task.id, display_home(&venv.dir));
     }
     Ok(exit::PASSED)
 }
 
 fn doctor() -> Result<u8, Error> {
     let capabilities = sandbox::Capabilities::detect();
-    print!("{}", capabilities.render());
+    {
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), "{}", capabilities.render());
+    }
     Ok(if capabilities.missing().is_empty() {
         exit::PASSED
     } else {
@@ -398,7 +417,7 @@ fn warn_unisolated(isolation: &sandbox::IsolationReport) {
     for missing in &isolation.missing {
         message.push_str(&format!("\n  - {missing}"));
     }
-    anstream::eprintln!("{message}");
+    say_err!("{message}");
 }
 
 /// Said on stderr: without cgroups a box has no limit on its processes, and its memory
@@ -410,7 +429,7 @@ fn warn_partial(isolation: &sandbox::IsolationReport) {
     for missing in &isolation.missing {
         message.push_str(&format!("\n  - {missing}"));
     }
-    anstream::eprintln!("{message}");
+    say_err!("{message}");
 }
 
 fn display_home(path: &Path) -> String {

@@ -283,6 +283,33 @@ fn sigterm_stops_cleanly_and_leaves_nothing_behind() {
 }
 
 #[test]
+fn sighup_with_the_terminal_gone_stops_cleanly() {
+    // Found by review: after a hangup, writing the "interrupted" line to the dead stderr
+    // panicked, the panic hook's own write panicked again, and livejudge aborted without
+    // cleaning up. Closing our end of its stderr pipe has the same effect on writes.
+    let (mut child, dir, nonce) = start_hanging("strict");
+    drop(child.stderr.take());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(15),
+            "livejudge did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_nothing_left(dir.path(), &nonce);
+}
+
+#[test]
 fn without_isolation_ctrl_c_still_leaves_nothing_behind() {
     interrupted_by(nix::sys::signal::Signal::SIGINT, "none");
 }
