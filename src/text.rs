@@ -32,7 +32,9 @@ fn needs_escape(c: char) -> bool {
         c if c.is_control() => true,
         // Bidi embeddings/overrides/isolates, zero-width joiners and similar format
         // characters can make a line read differently from what it is.
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' => true,
+        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' => true,
+        // Soft hyphen, Mongolian vowel separator, interlinear annotation marks.
+        '\u{00ad}' | '\u{180e}' | '\u{fff9}'..='\u{fffb}' => true,
         // The Arabic letter mark (bidi), line and paragraph separators (a line break to
         // some terminals and editors), and tag characters (invisible text).
         '\u{061c}' | '\u{2028}' | '\u{2029}' | '\u{e0000}'..='\u{e007f}' => true,

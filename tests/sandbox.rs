@@ -578,3 +578,36 @@ fn a_task_installed_under_a_bound_system_folder_stays_hidden() {
     let printed = run.json()["submissions"][0]["cases"][0]["stdout"].clone();
     assert_eq!(printed, "BLOCKED FileNotFoundError\n", "{printed}");
 }
+
+#[test]
+fn fixtures_holding_what_the_box_needs_are_refused_clearly() {
+    // Hiding such a folder would hide the interpreter too: every case would fail obscurely.
+    let dir = tempfile::tempdir().unwrap();
+    let task = dir.path().join("trio");
+    std::fs::create_dir(&task).unwrap();
+    for file in ["harness.py", "README.md"] {
+        std::fs::copy(repo().join("tests/tasks/trio").join(file), task.join(file)).unwrap();
+    }
+    let spec = std::fs::read_to_string(repo().join("tests/tasks/trio/task.toml")).unwrap();
+    std::fs::write(
+        task.join("task.toml"),
+        spec.replacen(
+            "kind = \"python\"",
+            "kind = \"python\"\nfixtures = \"/usr\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let mut command = livejudge();
+    command
+        .args(["--isolation", "strict", "grade"])
+        .arg(&task)
+        .arg("tests/submissions/trio/forged_markers.py");
+    let run = run_command(command);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("/usr holds /usr, which the box needs"),
+        "{}",
+        run.stdout
+    );
+}

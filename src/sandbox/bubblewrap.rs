@@ -203,6 +203,19 @@ impl Launcher for Bubblewrap {
             let Ok(hidden) = std::fs::canonicalize(hidden) else {
                 continue;
             };
+            // Covering a folder that holds what the box must see (a fixtures folder set to
+            // the venv, say) would break every run: say so instead.
+            let needed = bound
+                .iter()
+                .chain([&launch.dirs.run, &launch.dirs.judge])
+                .find(|b| b.starts_with(&hidden));
+            if let Some(needed) = needed {
+                return Err(std::io::Error::other(format!(
+                    "{} holds {}, which the box needs; move the task or its fixtures out of it",
+                    hidden.display(),
+                    needed.display()
+                )));
+            }
             if bound.iter().any(|b| hidden.starts_with(b)) && hidden.is_dir() {
                 push(&[
                     "--tmpfs".as_ref(),

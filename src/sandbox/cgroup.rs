@@ -422,11 +422,13 @@ pub fn sweep_stale(support: &Support) {
             else {
                 continue;
             };
-            if !owner_alive(&owner) {
-                let dir = entry.path();
-                kill_all_in(&dir);
-                remove_when_empty(&dir);
+            // Names of another format are not ours to judge.
+            if owner_alive(&owner) != Some(false) {
+                continue;
             }
+            let dir = entry.path();
+            kill_all_in(&dir);
+            remove_when_empty(&dir);
         }
     }
 }
@@ -435,18 +437,19 @@ pub fn sweep_stale(support: &Support) {
 /// pid (a container's pid 1, say) is never taken for it.
 fn owner_id() -> String {
     let pid = std::process::id();
-    format!("{pid}.{}", start_time(pid).unwrap_or(0))
+    // Without a start time (no /proc), a name no sweep can take for a dead owner's.
+    match start_time(pid) {
+        Some(start) => format!("{pid}.{start}"),
+        None => format!("{pid}"),
+    }
 }
 
-/// Whether the process that named cgroups `owner` is still running.
-fn owner_alive(owner: &str) -> bool {
-    let Some((pid, start)) = owner.split_once('.') else {
-        return false;
-    };
-    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
-        return false;
-    };
-    start_time(pid) == Some(start)
+/// Whether the process that named cgroups `owner` is still running; None when `owner` is
+/// not a `<pid>.<start time>` name.
+fn owner_alive(owner: &str) -> Option<bool> {
+    let (pid, start) = owner.split_once('.')?;
+    let (pid, start) = (pid.parse::<u32>().ok()?, start.parse::<u64>().ok()?);
+    Some(start_time(pid) == Some(start))
 }
 
 /// A process's start time (field 22 of /proc/PID/stat, in clock ticks since boot).
@@ -481,14 +484,19 @@ mod tests {
 
     #[test]
     fn cgroups_belong_to_a_process_by_pid_and_start_time() {
-        assert!(owner_alive(&owner_id()));
+        assert_eq!(owner_alive(&owner_id()), Some(true));
         let pid = std::process::id();
         let start = start_time(pid).unwrap();
-        assert!(
-            !owner_alive(&format!("{pid}.{}", start + 1)),
+        assert_eq!(
+            owner_alive(&format!("{pid}.{}", start + 1)),
+            Some(false),
             "same pid, another process"
         );
-        assert!(!owner_alive("nonsense"));
+        assert_eq!(
+            owner_alive("1234"),
+            None,
+            "another format: not ours to judge"
+        );
     }
 
     #[test]

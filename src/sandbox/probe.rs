@@ -249,10 +249,36 @@ fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> 
         // SAFETY: only async-signal-safe system calls between fork and exec.
         unsafe {
             command.pre_exec(move || {
-                // What a real box does first as root (see bubblewrap::Exposure).
-                if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
+                // What a real box does first as root (see bubblewrap::Exposure): a private
+                // mount namespace, a tmpfs over a folder, a path bound back.
+                let check = |result: libc::c_int| {
+                    if result != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                };
+                check(libc::unshare(libc::CLONE_NEWNS))?;
+                check(libc::mount(
+                    c"none".as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                check(libc::mount(
+                    c"tmpfs".as_ptr(),
+                    c"/tmp".as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    libc::MS_NOSUID | libc::MS_NODEV,
+                    c"mode=0755,size=64k".as_ptr().cast(),
+                ))?;
+                check(libc::mount(
+                    c"/usr".as_ptr(),
+                    c"/tmp".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND | libc::MS_REC,
+                    std::ptr::null(),
+                ))?;
                 super::bubblewrap::drop_privileges(uid, gid)
             });
         }
@@ -260,7 +286,7 @@ fn try_box(info: &BwrapInfo, drop_to: Option<(u32, u32)>) -> Result<(), String> 
     let output = command.output().map_err(|e| {
         if drop_to.is_some() && e.raw_os_error() == Some(libc::EPERM) {
             format!(
-                "livejudge runs as root without CAP_SYS_ADMIN, which it needs to give the box paths below folders uid {} cannot enter (a private mount namespace: {e}); run it unprivileged or with CAP_SYS_ADMIN",
+                "livejudge runs as root without CAP_SYS_ADMIN (or a security profile forbids mounts), which it needs to give the box paths below folders uid {} cannot enter (a private mount namespace: {e}); run it unprivileged or with CAP_SYS_ADMIN",
                 drop_to.map_or(0, |(uid, _)| uid)
             )
         } else {

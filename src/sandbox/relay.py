@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 
 def pump(source, target):
@@ -61,14 +62,14 @@ def serve(listener, connect):
     while True:
         try:
             client, _ = listener.accept()
+        except OSError:
+            time.sleep(0.01)  # out of descriptors, say: do not spin
+            continue
+        try:
             threading.Thread(target=link, args=(client, connect), daemon=True).start()
         except Exception:
-            # Out of threads (the box's process limit) or a failed accept: drop this
-            # connection, keep serving.
-            try:
-                client.close()
-            except Exception:
-                pass
+            # Out of threads (the box's process limit): drop this connection, keep serving.
+            client.close()
 
 
 def tcp_connect(port):

@@ -74,6 +74,9 @@ pub(super) fn wrap(
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
+        // Listening from here on: a connection made before the box's relay accepts (or
+        // after the box is gone, while the descriptor lives) waits rather than being
+        // refused, so a server is ready when it answers a request, not when it accepts.
         let listener = UnixListener::bind(&path)?;
         let fd = FIRST_INBOUND_FD + i as RawFd;
         pass_fds.push((listener.into(), fd));
