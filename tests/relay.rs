@@ -108,10 +108,12 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
 
     let plan = relay::Plan {
         sockets_dir: Some(sockets.clone()),
-        inbound: vec![8000],
+        // Nothing listens on 8001 in the box: the relay says so.
+        inbound: vec![8000, 8001],
         outbound: vec![(9000, "site.sock".into())],
     };
     let inbound = plan.inbound_socket(8000).unwrap();
+    let unserved = plan.inbound_socket(8001).unwrap();
     let launch = Launch {
         program: executable,
         args: vec![
@@ -183,10 +185,20 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
     };
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
+    let mut answer = [0u8; 1];
+    conn.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"+", "the relay reached the box's server");
     conn.write_all(b"ping\n").unwrap();
     let mut reply = String::new();
     conn.read_to_string(&mut reply).unwrap();
     assert_eq!(reply, "box heard ping\n");
+    let mut refused = UnixStream::connect(&unserved).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    refused.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"-", "nothing listens on 8001 in the box");
 
     // Nothing ever reached the host's loopback listener.
     assert!(matches!(host_listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));

@@ -4,7 +4,7 @@ The box has no network but its own loopback. This process links loopback ports i
 box with Unix sockets in a folder the judge shares with the box:
   inbound:  the judge connects to a socket it listens on and hands to the relay as a
             descriptor; the relay connects to 127.0.0.1:PORT in the box (a server the
-            submission runs);
+            submission runs) and first sends the judge one byte: "+" connected, "-" refused;
   outbound: the submission connects to 127.0.0.1:PORT in the box, the relay connects to
             SOCKET, where the judge serves (a website a scraper task fetches).
 Then it starts the submission's process and exits with its status.
@@ -39,12 +39,26 @@ def pump(source, target):
                 pass
 
 
-def link(client, connect):
+def link(client, connect, announce):
+    # Inbound, the judge is told first whether the server in the box took the connection
+    # ("+") or not ("-"): its listening socket accepts before any server is up.
     try:
         upstream = connect()
     except OSError:
+        if announce:
+            try:
+                client.sendall(b"-")
+            except OSError:
+                pass
         client.close()
         return
+    if announce:
+        try:
+            client.sendall(b"+")
+        except OSError:
+            client.close()
+            upstream.close()
+            return
     done = threading.Event()
 
     def forward(a, b):
@@ -58,7 +72,7 @@ def link(client, connect):
     threading.Thread(target=forward, args=(upstream, client), daemon=True).start()
 
 
-def serve(listener, connect):
+def serve(listener, connect, announce):
     while True:
         try:
             client, _ = listener.accept()
@@ -66,7 +80,7 @@ def serve(listener, connect):
             time.sleep(0.01)  # out of descriptors, say: do not spin
             continue
         try:
-            threading.Thread(target=link, args=(client, connect), daemon=True).start()
+            threading.Thread(target=link, args=(client, connect, announce), daemon=True).start()
         except Exception:
             # Out of threads (the box's process limit): drop this connection, keep serving.
             client.close()
@@ -98,23 +112,23 @@ def main():
     for port, fd in spec.get("inbound", []):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fd)
         listener.listen(128)
-        listeners.append((listener, tcp_connect(port)))
+        listeners.append((listener, tcp_connect(port), True))
     for port, path in spec.get("outbound", []):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))
         listener.listen(128)
-        listeners.append((listener, unix_connect(path)))
+        listeners.append((listener, unix_connect(path), False))
     child = os.fork()
     if child == 0:
-        for listener, _ in listeners:
+        for listener, _, _ in listeners:
             listener.close()
         try:
             os.execv(command[0], command)
         finally:
             os._exit(127)
-    for listener, connect in listeners:
-        threading.Thread(target=serve, args=(listener, connect), daemon=True).start()
+    for listener, connect, announce in listeners:
+        threading.Thread(target=serve, args=(listener, connect, announce), daemon=True).start()
     while True:
         try:
             _, status = os.waitpid(child, 0)

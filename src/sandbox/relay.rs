@@ -6,7 +6,8 @@
 //! the host's disk there nor swap a socket for a link the judge would then follow):
 //! - inbound: the judge connects to `<sockets_dir>/port-PORT.sock` and reaches a server the
 //!   submission runs on 127.0.0.1:PORT inside the box (the judge binds that socket and hands
-//!   the box only its listening descriptor);
+//!   the box only its listening descriptor; [`connect_inbound`] reads the relay's one-byte
+//!   answer, so a refused connection is told from an accepted one);
 //! - outbound: the submission connects to 127.0.0.1:PORT inside the box and reaches a Unix
 //!   socket the judge listens on in `sockets_dir`.
 //!
@@ -121,4 +122,24 @@ pub fn listen_outbound(
     let listener = std::os::unix::net::UnixListener::bind(&path)?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))?;
     Ok(listener)
+}
+
+/// Connects to the server the box runs on `port`, through the relay. `Ok(None)`: nothing
+/// listens on that port in the box (yet). The relay's one-byte answer is consumed here, so
+/// the stream returned carries only the server's bytes.
+pub async fn connect_inbound(
+    plan: &Plan,
+    port: u16,
+) -> std::io::Result<Option<tokio::net::UnixStream>> {
+    use tokio::io::AsyncReadExt;
+    let path = plan
+        .inbound_socket(port)
+        .ok_or_else(|| std::io::Error::other(format!("port {port} is not linked to the judge")))?;
+    let mut stream = tokio::net::UnixStream::connect(&path).await?;
+    let mut answer = [0u8; 1];
+    match stream.read(&mut answer).await? {
+        1 if answer[0] == b'+' => Ok(Some(stream)),
+        // "-", or the relay closed: no server took the connection.
+        _ => Ok(None),
+    }
 }
