@@ -593,6 +593,27 @@ impl Running {
         Some(total)
     }
 
+    /// Sends `signal` to the launched program itself (inside its box, if any), not to the
+    /// whole group: a server asked to stop gets the chance to. False when it is gone.
+    pub fn signal_payload(&self, signal: Signal) -> bool {
+        let Some(mut pid) = self.pgid.map(|p| p.as_raw()) else {
+            return false;
+        };
+        for _ in 0..self.guard.payload_depth() {
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
+            match children
+                .split_whitespace()
+                .next()
+                .and_then(|c| c.parse().ok())
+            {
+                Some(child) => pid = child,
+                None => return false,
+            }
+        }
+        kill(Pid::from_raw(pid), signal).is_ok()
+    }
+
     /// Whether the box's memory limit killed one of its processes.
     pub fn memory_exceeded(&self) -> bool {
         self.guard.memory_exceeded()

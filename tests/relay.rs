@@ -5,26 +5,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use livejudge::sandbox::{self, Dirs, Launch, Launcher, ProcessLimits, relay};
 
-/// The real interpreter and its installation prefix (the box binds the prefix).
-fn python() -> (PathBuf, PathBuf) {
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys; print(sys.executable); print(sys.base_prefix)",
-        ])
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8(output.stdout).unwrap();
-    let mut lines = text.lines();
-    let executable = std::fs::canonicalize(lines.next().unwrap()).unwrap();
-    (executable, PathBuf::from(lines.next().unwrap()))
-}
+mod common;
+use common::real_python;
 
 const BOX_SCRIPT: &str = r#"
 import socket, sys, threading
@@ -77,7 +64,7 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
             capabilities.render()
         )
     });
-    let (executable, prefix) = python();
+    let (executable, prefix) = real_python();
     let work = tempfile::tempdir().unwrap();
     let dirs = Dirs {
         run: work.path().join("run"),

@@ -161,6 +161,12 @@ impl RunGuard {
         }
     }
 
+    /// How many generations below the leader the payload (the launched program) runs:
+    /// bubblewrap's monitor, then its init, then the payload.
+    pub fn payload_depth(&self) -> usize {
+        if self.nested { 2 } else { 0 }
+    }
+
     /// Translates the leader's exit status into the payload's.
     pub fn payload_status(&self, status: std::process::ExitStatus) -> std::process::ExitStatus {
         use std::os::unix::process::ExitStatusExt;

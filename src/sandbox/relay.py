@@ -127,6 +127,8 @@ def main():
             os.execv(command[0], command)
         finally:
             os._exit(127)
+    # The judge stops a server with SIGTERM, sent here: pass it on, and let the server decide.
+    signal.signal(signal.SIGTERM, lambda number, frame: os.kill(child, signal.SIGTERM))
     for listener, connect, announce in listeners:
         threading.Thread(target=serve, args=(listener, connect, announce), daemon=True).start()
     while True:

@@ -168,3 +168,19 @@ pub fn case_counts(task: &str) -> (usize, usize) {
         .count();
     (cases.len(), hidden)
 }
+
+/// The real interpreter behind `python3` and its installation prefix (a box binds the
+/// prefix), for tests that start boxes through the library.
+pub fn real_python() -> (PathBuf, PathBuf) {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; print(sys.executable); print(sys.base_prefix)",
+        ])
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    let executable = std::fs::canonicalize(lines.next().unwrap()).unwrap();
+    (executable, PathBuf::from(lines.next().unwrap()))
+}
