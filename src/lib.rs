@@ -14,6 +14,7 @@ pub mod observe;
 pub mod pyenv;
 pub mod report;
 pub mod sandbox;
+pub mod scenario;
 pub mod server;
 pub mod spec;
 pub mod supervise;

@@ -216,3 +216,11 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str) -> Option<u
     driver.abort();
     status
 }
+
+impl crate::scenario::tcp::Connector for Server {
+    async fn connect(&self) -> std::io::Result<Option<Box<dyn crate::scenario::tcp::Stream>>> {
+        Ok(Server::connect(self)
+            .await?
+            .map(|stream| Box::new(stream) as Box<dyn crate::scenario::tcp::Stream>))
+    }
+}
