@@ -79,7 +79,8 @@ pub struct Stopped {
 }
 
 pub struct Server {
-    running: Running,
+    /// Locked only to wait for or stop the process: connections do not need it.
+    running: tokio::sync::Mutex<Running>,
     plan: relay::Plan,
     port: u16,
 }
@@ -112,7 +113,7 @@ impl Server {
             .map_err(failed)?;
         let running = supervise::spawn(prepared, launch.output_limit, None).map_err(failed)?;
         Ok(Server {
-            running,
+            running: tokio::sync::Mutex::new(running),
             plan,
             port: launch.port,
         })
@@ -130,16 +131,17 @@ impl Server {
             if self.answers(probe).await {
                 return Ok(started.elapsed());
             }
-            if let Ok(status) = tokio::time::timeout(PROBE_INTERVAL, self.running.wait()).await {
+            let mut running = self.running.lock().await;
+            if let Ok(status) = tokio::time::timeout(PROBE_INTERVAL, running.wait()).await {
                 return Err(StartFailure::Exited {
                     how: describe_status(status),
-                    output: self.output_tail(),
+                    output: output_tail(&running.capture),
                 });
             }
             if started.elapsed() >= timeout {
                 return Err(StartFailure::NotReady {
                     waited: timeout,
-                    output: self.output_tail(),
+                    output: output_tail(&running.capture),
                 });
             }
         }
@@ -162,24 +164,23 @@ impl Server {
         relay::connect_inbound(&self.plan, self.port).await
     }
 
+    /// SIGTERM to the server; whether it exited within `grace` (it is not killed here).
+    pub async fn terminate(&self, grace: Duration) -> bool {
+        let mut running = self.running.lock().await;
+        running.signal_payload(Signal::SIGTERM)
+            && tokio::time::timeout(grace, running.wait()).await.is_ok()
+    }
+
     /// SIGTERM to the server, `grace` to exit, then the whole box is killed.
-    pub async fn stop(mut self, grace: Duration) -> Stopped {
-        let signalled = self.running.signal_payload(Signal::SIGTERM);
-        let exited = signalled
-            && tokio::time::timeout(grace, self.running.wait())
-                .await
-                .is_ok();
-        let (status, capture) = self.running.finish().await;
+    pub async fn stop(self, grace: Duration) -> Stopped {
+        let exited = self.terminate(grace).await;
+        let (status, capture) = self.running.into_inner().finish().await;
         let output = output_tail(&capture);
         Stopped {
             exited_within_grace: exited,
             how: describe_status(status),
             output,
         }
-    }
-
-    fn output_tail(&self) -> String {
-        output_tail(&self.running.capture)
     }
 }
 
@@ -222,5 +223,9 @@ impl crate::scenario::tcp::Connector for Server {
         Ok(Server::connect(self)
             .await?
             .map(|stream| Box::new(stream) as Box<dyn crate::scenario::tcp::Stream>))
+    }
+
+    async fn terminate(&self, within: Duration) -> bool {
+        Server::terminate(self, within).await
     }
 }

@@ -37,17 +37,45 @@ pub enum Step {
         on: String,
     },
     Sleep(Duration),
+    /// Opens a connection and sends nothing (an idle client).
+    Open {
+        on: String,
+    },
+    /// Many clients at once: each connects (and is greeted, checked by one reply line), then
+    /// all send at the same moment (a barrier) and read their replies.
+    Burst(Burst),
+    /// SIGTERM to the server; observed: whether it exited within `within`.
+    Terminate {
+        within: Duration,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    pub clients: usize,
+    /// Sent by each client once connected; its one reply line is observed with the rest.
+    pub greet: Option<Vec<u8>>,
+    /// Sent by every client at once, after all have connected and been greeted.
+    pub send: Vec<u8>,
+    /// Reply lines each client reads after `send`.
+    pub replies: usize,
+    /// Every reply must have arrived this long after the barrier.
+    pub within: Duration,
+    /// All replies, as integers, must be exactly these numbers, each once (shared counters).
+    pub numbers: Option<(u64, u64)>,
 }
 
 /// A byte stream to the server.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// Opens connections to the server.
-pub trait Connector {
+/// Opens connections to the server, and stops it.
+pub trait Connector: Sync {
     fn connect(
         &self,
     ) -> impl std::future::Future<Output = std::io::Result<Option<Box<dyn Stream>>>> + Send;
+    /// SIGTERM to the server; whether it exited within `within`.
+    fn terminate(&self, within: Duration) -> impl std::future::Future<Output = bool> + Send;
 }
 
 struct Connection {
@@ -158,7 +186,182 @@ async fn run_step<C: Connector>(
             tokio::time::sleep(*duration).await;
             Value::Null
         }
+        Step::Open { on } => match open(connector, connections, on).await {
+            Ok(_) => Value::Null,
+            Err(error) => json!({ "error": error }),
+        },
+        Step::Burst(burst) => run_burst(connector, burst).await,
+        Step::Terminate { within } => {
+            json!({ "exited_within_grace": connector.terminate(*within).await })
+        }
     }
+}
+
+/// How long a burst's clients may take to connect and be greeted, before the barrier.
+const BURST_SETUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Observed: `{"in_time": bool, "replies": {line: count}}`, or `{"numbers": "ok"}` in place of
+/// the replies when the burst checks numbers; an `error` says what went wrong first.
+async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
+    let setup_deadline = tokio::time::Instant::now() + BURST_SETUP_TIMEOUT;
+    let mut clients = Vec::with_capacity(burst.clients);
+    let mut greetings: std::collections::BTreeMap<String, u64> = Default::default();
+    for i in 0..burst.clients {
+        let mut connection = match connector.connect().await {
+            Ok(Some(stream)) => Connection {
+                stream,
+                buffer: Vec::new(),
+                eof: false,
+            },
+            Ok(None) => {
+                return json!({ "error": format!("client {i}: the server refused the connection") });
+            }
+            Err(e) => return json!({ "error": format!("client {i}: cannot connect: {e}") }),
+        };
+        if let Some(greet) = &burst.greet {
+            if let Err(e) = connection.stream.write_all(greet).await {
+                return json!({ "error": format!("client {i}: the server closed the connection ({e})") });
+            }
+            match read_line(&mut connection, setup_deadline).await {
+                Ok(line) => *greetings.entry(line).or_default() += 1,
+                Err(e) => return json!({ "error": format!("client {i}, greeting: {e}") }),
+            }
+        }
+        clients.push(connection);
+    }
+    // The barrier: every client is connected; now all send at once.
+    let start = tokio::time::Instant::now();
+    let deadline = start + burst.within;
+    // Replies that come late are still read (up to a margin), to tell slow from missing.
+    let read_deadline = deadline + burst.within.max(Duration::from_secs(2));
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut connection| {
+            let send = burst.send.clone();
+            let replies = burst.replies;
+            tokio::spawn(async move {
+                if let Err(e) = connection.stream.write_all(&send).await {
+                    return (
+                        Vec::new(),
+                        Some(format!("the server closed the connection ({e})")),
+                        start,
+                    );
+                }
+                let mut lines = Vec::with_capacity(replies);
+                for _ in 0..replies {
+                    match read_line(&mut connection, read_deadline).await {
+                        Ok(line) => lines.push(line),
+                        Err(e) => return (lines, Some(e), tokio::time::Instant::now()),
+                    }
+                }
+                (lines, None, tokio::time::Instant::now())
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut last = start;
+    let mut first_error = None;
+    for (i, task) in tasks.into_iter().enumerate() {
+        let Ok((lines, error, finished)) = task.await else {
+            continue;
+        };
+        all.extend(lines);
+        last = last.max(finished);
+        if let (None, Some(e)) = (&first_error, error) {
+            first_error = Some(format!("client {i}: {e}"));
+        }
+    }
+    let in_time = last <= deadline && first_error.is_none();
+    let mut observed = serde_json::Map::new();
+    observed.insert("in_time".into(), Value::Bool(in_time));
+    if !greetings.is_empty() {
+        observed.insert("greetings".into(), json!(greetings));
+    }
+    match burst.numbers {
+        Some((low, high)) => {
+            observed.insert(
+                "numbers".into(),
+                Value::String(check_numbers(&all, low, high)),
+            );
+        }
+        None => {
+            let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+            for line in all {
+                *counts.entry(line).or_default() += 1;
+            }
+            observed.insert("replies".into(), json!(counts));
+        }
+    }
+    if let Some(error) = first_error {
+        observed.insert("error".into(), Value::String(error));
+    } else if !in_time {
+        observed.insert(
+            "error".into(),
+            Value::String(format!(
+                "the last reply came {} ms after the clients sent, more than {} ms",
+                (last - start).as_millis(),
+                burst.within.as_millis()
+            )),
+        );
+    }
+    Value::Object(observed)
+}
+
+/// "ok" when `lines` are exactly the integers `low..=high`, each once; else what is off.
+fn check_numbers(lines: &[String], low: u64, high: u64) -> String {
+    let mut seen = std::collections::BTreeMap::<u64, u32>::new();
+    let mut not_numbers = Vec::new();
+    for line in lines {
+        match line.trim().parse::<u64>() {
+            Ok(n) => *seen.entry(n).or_default() += 1,
+            Err(_) => not_numbers.push(line.clone()),
+        }
+    }
+    let missing: Vec<u64> = (low..=high).filter(|n| !seen.contains_key(n)).collect();
+    let repeated: Vec<u64> = seen
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(n, _)| *n)
+        .collect();
+    let outside: Vec<u64> = seen
+        .keys()
+        .filter(|n| !(low..=high).contains(*n))
+        .copied()
+        .collect();
+    if missing.is_empty() && repeated.is_empty() && outside.is_empty() && not_numbers.is_empty() {
+        return "ok".into();
+    }
+    let few = |numbers: &[u64]| {
+        let shown: Vec<String> = numbers.iter().take(5).map(u64::to_string).collect();
+        let more = numbers.len().saturating_sub(5);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!("{} missing ({})", missing.len(), few(&missing)));
+    }
+    if !repeated.is_empty() {
+        problems.push(format!("{} repeated ({})", repeated.len(), few(&repeated)));
+    }
+    if !outside.is_empty() {
+        problems.push(format!(
+            "{} outside {low}..{high} ({})",
+            outside.len(),
+            few(&outside)
+        ));
+    }
+    if !not_numbers.is_empty() {
+        problems.push(format!(
+            "{} not numbers (first: {:?})",
+            not_numbers.len(),
+            not_numbers[0]
+        ));
+    }
+    problems.join("; ")
 }
 
 /// The next line (without `\n` and one `\r` before it), or what stopped it.
@@ -211,33 +414,55 @@ async fn read_line(
 mod tests {
     use super::*;
 
-    /// A server on the test's own loopback answering `PING` with `PONG`, `QUIT` with `BYE`
-    /// and a close, and anything else with `ERR`.
-    async fn line_server() -> u16 {
+    /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
+    /// `SLEEP` -> `SLEPT` after 200 ms (one client at a time when `serial`), `INCR` -> the
+    /// shared counter's new value, anything else -> `ERR`.
+    async fn line_server_with(serial: bool) -> u16 {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let one_at_a_time = std::sync::Arc::new(tokio::sync::Mutex::new(()));
         tokio::spawn(async move {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
+                let counter = counter.clone();
+                let one_at_a_time = one_at_a_time.clone();
                 tokio::spawn(async move {
                     use tokio::io::AsyncBufReadExt;
                     let (read, mut write) = stream.into_split();
                     let mut lines = tokio::io::BufReader::new(read).lines();
                     while let Ok(Some(line)) = lines.next_line().await {
-                        let reply: &[u8] = match line.trim_end_matches('\r') {
-                            "PING" => b"PONG\r\n",
+                        let reply = match line.trim_end_matches('\r') {
+                            "PING" => "PONG\r\n".to_owned(),
                             "QUIT" => {
                                 let _ = write.write_all(b"BYE\n").await;
                                 return;
                             }
-                            _ => b"ERR\n",
+                            "SLEEP" => {
+                                let _guard = if serial {
+                                    Some(one_at_a_time.lock().await)
+                                } else {
+                                    None
+                                };
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                                "SLEPT\n".to_owned()
+                            }
+                            "INCR" => format!(
+                                "{}\n",
+                                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+                            ),
+                            _ => "ERR\n".to_owned(),
                         };
-                        let _ = write.write_all(reply).await;
+                        let _ = write.write_all(reply.as_bytes()).await;
                     }
                 });
             }
         });
         port
+    }
+
+    async fn line_server() -> u16 {
+        line_server_with(false).await
     }
 
     struct Loopback(u16);
@@ -246,6 +471,10 @@ mod tests {
         async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
             Ok(Some(Box::new(stream)))
+        }
+
+        async fn terminate(&self, _within: Duration) -> bool {
+            false
         }
     }
 
@@ -306,11 +535,97 @@ mod tests {
             async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
                 Ok(None)
             }
+
+            async fn terminate(&self, _within: Duration) -> bool {
+                true
+            }
         }
         let observed = run(&Nobody, &[send(MAIN, &["PING\n"])]).await;
         assert_eq!(
             observed,
             json!({"steps": [{"error": "the server refused the connection"}]})
+        );
+    }
+
+    fn burst(clients: usize, send: &str, replies: usize, within_ms: u64) -> Step {
+        Step::Burst(Burst {
+            clients,
+            greet: Some(b"PING\n".to_vec()),
+            send: send.as_bytes().to_vec(),
+            replies,
+            within: Duration::from_millis(within_ms),
+            numbers: None,
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_tells_a_concurrent_server_from_a_serial_one() {
+        // 5 clients x 200 ms: about 0.2 s together, 1 s one at a time; the limit, 0.6 s,
+        // sits far from both.
+        let concurrent = Loopback(line_server_with(false).await);
+        let observed = run(&concurrent, &[burst(5, "SLEEP\n", 1, 600)]).await;
+        assert_eq!(
+            observed,
+            json!({"steps": [{"in_time": true, "greetings": {"PONG": 5}, "replies": {"SLEPT": 5}}]})
+        );
+        let serial = Loopback(line_server_with(true).await);
+        let observed = run(&serial, &[burst(5, "SLEEP\n", 1, 600)]).await;
+        let step = &observed["steps"][0];
+        assert_eq!(step["in_time"], false, "{step}");
+        assert_eq!(
+            step["replies"],
+            json!({"SLEPT": 5}),
+            "every reply came, late"
+        );
+        assert!(
+            step["error"].as_str().unwrap().contains("more than 600 ms"),
+            "{step}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pipelined_burst_checks_shared_numbers() {
+        let server = Loopback(line_server().await);
+        let mut step = burst(4, &"INCR\n".repeat(50), 50, 5000);
+        if let Step::Burst(b) = &mut step {
+            b.greet = None;
+            b.numbers = Some((1, 200));
+        }
+        let observed = run(&server, &[step]).await;
+        assert_eq!(
+            observed,
+            json!({"steps": [{"in_time": true, "numbers": "ok"}]})
+        );
+    }
+
+    #[test]
+    fn numbers_that_are_off_say_how() {
+        let lines: Vec<String> = ["1", "2", "2", "5", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            check_numbers(&lines, 1, 4),
+            "2 missing (3, 4); 1 repeated (2); 1 outside 1..4 (5); 1 not numbers (first: \"x\")"
+        );
+    }
+
+    #[tokio::test]
+    async fn open_and_terminate_are_observed() {
+        let server = Loopback(line_server().await);
+        let observed = run(
+            &server,
+            &[
+                Step::Open { on: "idle".into() },
+                Step::Terminate {
+                    within: Duration::from_millis(10),
+                },
+            ],
+        )
+        .await;
+        assert_eq!(
+            observed,
+            json!({"steps": [null, {"exited_within_grace": false}]})
         );
     }
 }
