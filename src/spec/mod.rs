@@ -3,6 +3,7 @@
 
 pub mod diagnostic;
 mod raw;
+pub mod steps;
 pub mod units;
 
 use std::collections::HashMap;
