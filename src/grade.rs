@@ -12,6 +12,8 @@ use crate::observe::{CaseObservation, LoadProblem, LoadProblemKind, Observation}
 use crate::pyenv::{Interpreter, Venv};
 use crate::report::{Event, Reporter};
 use crate::sandbox::{Dirs, Isolation, IsolationReport, Launcher};
+use crate::server::{self, ServerRun};
+use crate::spec::Kind;
 use crate::spec::Task;
 use crate::verdict::{self, CaseResult, SubmissionResult, Verdict};
 use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
@@ -189,7 +191,21 @@ impl Grader<'_> {
                     },
                 };
                 let mut sink = |observed: CaseObservation| record(observed, reporter);
-                match harness::run(&setup, cancel, &mut sink).await {
+                let outcome = match task.kind {
+                    Kind::Python => harness::run(&setup, cancel, &mut sink).await,
+                    Kind::Tcp => {
+                        let run = ServerRun {
+                            task,
+                            python: setup.python.clone(),
+                            read_only: setup.read_only.clone(),
+                            dirs: setup.dirs.clone(),
+                            sockets_dir: workspace.root().join("net"),
+                            launcher: self.launcher,
+                        };
+                        server::run_cases(&run, cancel, &mut sink).await
+                    }
+                };
+                match outcome {
                     Ok(stats) => attempts = stats.attempts,
                     Err(harness::Interrupted) => return None,
                 }
@@ -253,10 +269,12 @@ impl Grader<'_> {
             RUNTIME_SOURCE.as_bytes(),
         )
         .map_err(|e| format!("cannot write the harness runtime: {e}"))?;
-        let harness = std::fs::read(&task.harness_file)
-            .map_err(|e| format!("cannot read the harness: {e}"))?;
-        write_readable(&workspace.judge_dir.join(HARNESS_FILE), &harness)
-            .map_err(|e| format!("cannot copy the harness: {e}"))?;
+        if task.kind == Kind::Python {
+            let harness = std::fs::read(&task.harness_file)
+                .map_err(|e| format!("cannot read the harness: {e}"))?;
+            write_readable(&workspace.judge_dir.join(HARNESS_FILE), &harness)
+                .map_err(|e| format!("cannot copy the harness: {e}"))?;
+        }
         Ok(Prepared::Ready(workspace))
     }
 }

@@ -42,6 +42,10 @@ pub enum LoadProblemKind {
     TimeoutAtImport,
     OutputLimitAtImport,
     MemoryAtImport,
+    /// A server-kind submission exited before it was ready.
+    ServerExited,
+    /// A server-kind submission did not get ready in time.
+    ServerNotReady,
 }
 
 /// Why the submission could not be loaded; every case shares it.

@@ -7,7 +7,14 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
+use tokio_util::sync::CancellationToken;
+
+use crate::harness::{Interrupted, RunStats};
+use crate::observe::{
+    CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
+};
 use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
+use crate::spec::Task;
 use crate::supervise::{self, Running, describe_status};
 use crate::text::tail_lines;
 
@@ -81,6 +88,7 @@ pub struct Stopped {
 pub struct Server {
     /// Locked only to wait for or stop the process: connections do not need it.
     running: tokio::sync::Mutex<Running>,
+    capture: std::sync::Arc<supervise::Capture>,
     plan: relay::Plan,
     port: u16,
 }
@@ -113,6 +121,7 @@ impl Server {
             .map_err(failed)?;
         let running = supervise::spawn(prepared, launch.output_limit, None).map_err(failed)?;
         Ok(Server {
+            capture: running.capture.clone(),
             running: tokio::sync::Mutex::new(running),
             plan,
             port: launch.port,
@@ -162,6 +171,25 @@ impl Server {
     /// A connection to the server (None while nothing listens on its port).
     pub async fn connect(&self) -> std::io::Result<Option<tokio::net::UnixStream>> {
         relay::connect_inbound(&self.plan, self.port).await
+    }
+
+    /// Whether the server process has ended (it may have been told to, by a case).
+    pub async fn has_exited(&self) -> bool {
+        let mut running = self.running.lock().await;
+        tokio::time::timeout(Duration::ZERO, running.wait())
+            .await
+            .is_ok()
+    }
+
+    /// What the server printed since `mark` ([`supervise::Capture::mark`]).
+    pub fn output_since(&self, mark: (u64, u64)) -> (String, String) {
+        self.capture.sync();
+        self.capture.since(mark)
+    }
+
+    pub fn output_mark(&self) -> (u64, u64) {
+        self.capture.sync();
+        self.capture.mark()
     }
 
     /// SIGTERM to the server; whether it exited within `grace` (it is not killed here).
@@ -227,5 +255,199 @@ impl crate::scenario::tcp::Connector for Server {
 
     async fn terminate(&self, within: Duration) -> bool {
         Server::terminate(self, within).await
+    }
+}
+
+/// What running a server kind's cases needs (host paths).
+pub struct ServerRun<'a> {
+    pub task: &'a Task,
+    /// The task environment's interpreter (for `python` in the command).
+    pub python: PathBuf,
+    pub read_only: Vec<PathBuf>,
+    pub dirs: Dirs,
+    pub sockets_dir: PathBuf,
+    pub launcher: &'a dyn Launcher,
+}
+
+/// Runs every case of a server task in order against one server, started when the first case
+/// needs it and again when a case left it stopped; `sink` gets each observation at once.
+pub async fn run_cases(
+    run: &ServerRun<'_>,
+    cancel: &CancellationToken,
+    sink: &mut dyn FnMut(CaseObservation),
+) -> Result<RunStats, Interrupted> {
+    let task = run.task;
+    let Some(spec) = &task.server else {
+        return Ok(RunStats::default());
+    };
+    let run_deadline = Instant::now() + task.limits.run_wall_time;
+    let mut stats = RunStats::default();
+    let mut server: Option<Server> = None;
+    for (index, case) in task.cases.iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Interrupted);
+        }
+        if Instant::now() >= run_deadline {
+            for later in index..task.cases.len() {
+                sink(observed(
+                    later,
+                    Observation::NotRun {
+                        reason: format!(
+                            "not run: the run's time limit ({}) was used up",
+                            crate::spec::units::format_duration(task.limits.run_wall_time)
+                        ),
+                    },
+                ));
+            }
+            break;
+        }
+        let alive = match &server {
+            Some(server) => !server.has_exited().await,
+            None => false,
+        };
+        if !alive {
+            if let Some(old) = server.take() {
+                old.stop(Duration::ZERO).await;
+            }
+            stats.attempts += 1;
+            match start_ready(run, spec, cancel).await? {
+                Ok(started) => server = Some(started),
+                Err(observation) => {
+                    for later in index..task.cases.len() {
+                        sink(observed(later, observation.clone()));
+                    }
+                    return Ok(stats);
+                }
+            }
+        }
+        let current = server.as_ref().expect("started above");
+        let mark = current.output_mark();
+        let started = Instant::now();
+        let outcome = tokio::select! {
+            _ = cancel.cancelled() => return Err(Interrupted),
+            outcome = tokio::time::timeout(
+                case.wall_time,
+                crate::scenario::tcp::run(current, &case.steps),
+            ) => outcome,
+        };
+        let observation = match outcome {
+            Ok(value) => Observation::Value(value),
+            Err(_) => Observation::TimedOut {
+                limit: case.wall_time,
+                scope: TimeScope::Case,
+                stderr_tail: String::new(),
+            },
+        };
+        let (stdout, stderr) = current.output_since(mark);
+        sink(CaseObservation {
+            case_index: index,
+            observation,
+            duration: started.elapsed(),
+            output: CaseOutput {
+                stdout: (!stdout.is_empty()).then_some(stdout),
+                stderr: (!stderr.is_empty()).then_some(stderr),
+            },
+        });
+    }
+    if let Some(server) = server {
+        server.stop(spec.stop_grace).await;
+    }
+    Ok(stats)
+}
+
+fn observed(case_index: usize, observation: Observation) -> CaseObservation {
+    CaseObservation {
+        case_index,
+        observation,
+        duration: Duration::ZERO,
+        output: CaseOutput::default(),
+    }
+}
+
+/// Starts the server and waits until it is ready; the observation every remaining case gets
+/// when it does not.
+async fn start_ready(
+    run: &ServerRun<'_>,
+    spec: &crate::spec::ServerSpec,
+    cancel: &CancellationToken,
+) -> Result<Result<Server, Observation>, Interrupted> {
+    let task = run.task;
+    let inside = run.launcher.view(&run.dirs);
+    let venv_bin = run
+        .python
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let env: Vec<(OsString, OsString)> = [
+        ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
+        ("HOME", inside.run.display().to_string()),
+        ("TMPDIR", inside.tmp.display().to_string()),
+        ("LANG", "C.UTF-8".to_owned()),
+        ("LC_ALL", "C.UTF-8".to_owned()),
+        ("MALLOC_ARENA_MAX", "2".to_owned()),
+        // Its prints reach the report as they happen, not when a buffer fills.
+        ("PYTHONUNBUFFERED", "1".to_owned()),
+        ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.into(), v.into()))
+    .collect();
+    let program = match spec.command[0].as_str() {
+        "python" | "python3" => run.python.clone(),
+        other => PathBuf::from(other),
+    };
+    let launch = ServerLaunch {
+        program,
+        args: spec.command[1..].iter().map(OsString::from).collect(),
+        env,
+        dirs: run.dirs.clone(),
+        read_only: run.read_only.clone(),
+        conceal: vec![task.dir.clone(), task.fixtures_dir.clone()],
+        limits: ProcessLimits {
+            // A server's CPU is not split by case: the run's wall time bounds it.
+            cpu_time: task.limits.run_wall_time,
+            cpu_backstop: task.limits.run_wall_time * 2 + Duration::from_secs(1),
+            memory: task.limits.memory,
+            processes: task.limits.processes,
+            disk: task.limits.disk,
+        },
+        output_limit: task.limits.output,
+        port: spec.port,
+        sockets_dir: run.sockets_dir.clone(),
+    };
+    let mut server = match Server::start(run.launcher, launch) {
+        Ok(server) => server,
+        Err(failure) => return Ok(Err(Observation::JudgeError(failure.to_string()))),
+    };
+    let ready = tokio::select! {
+        _ = cancel.cancelled() => return Err(Interrupted),
+        ready = server.wait_ready(&Probe::Tcp, spec.start_timeout) => ready,
+    };
+    match ready {
+        Ok(_) => Ok(Ok(server)),
+        Err(failure) => {
+            let (kind, output) = match &failure {
+                StartFailure::Exited { output, .. } => {
+                    (LoadProblemKind::ServerExited, output.clone())
+                }
+                StartFailure::NotReady { output, .. } => {
+                    (LoadProblemKind::ServerNotReady, output.clone())
+                }
+                StartFailure::Launch(e) => return Ok(Err(Observation::JudgeError(e.clone()))),
+            };
+            let message = match kind {
+                LoadProblemKind::ServerNotReady => format!(
+                    "{failure} (nothing accepted connections on port {} inside the box)",
+                    spec.port
+                ),
+                _ => failure.to_string(),
+            };
+            server.stop(Duration::ZERO).await;
+            Ok(Err(Observation::NotLoaded(LoadProblem {
+                kind,
+                message,
+                details: (!output.trim().is_empty()).then_some(output),
+            })))
+        }
     }
 }

@@ -398,6 +398,22 @@ impl Capture {
     pub fn stdout_text(&self) -> String {
         lock(&self.stdout.state).buffer.text()
     }
+
+    /// Where stdout and stderr are now, to take what comes after with [`Capture::since`].
+    pub fn mark(&self) -> (u64, u64) {
+        (
+            lock(&self.stdout.state).buffer.total(),
+            lock(&self.stderr.state).buffer.total(),
+        )
+    }
+
+    /// What is kept of stdout and stderr since `mark`.
+    pub fn since(&self, mark: (u64, u64)) -> (String, String) {
+        (
+            lock(&self.stdout.state).buffer.since(mark.0),
+            lock(&self.stderr.state).buffer.since(mark.1),
+        )
+    }
 }
 
 async fn drain(capture: Arc<Capture>, which: Which) {

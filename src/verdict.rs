@@ -280,8 +280,10 @@ pub fn load_verdict(problem: &LoadProblem) -> Verdict {
     match problem.kind {
         LoadProblemKind::MissingEntry | LoadProblemKind::MissingName => Verdict::Missing,
         LoadProblemKind::SyntaxError | LoadProblemKind::ImportError => Verdict::Error,
-        LoadProblemKind::ExitAtImport | LoadProblemKind::CrashedAtImport => Verdict::Crashed,
-        LoadProblemKind::TimeoutAtImport => Verdict::Timeout,
+        LoadProblemKind::ExitAtImport
+        | LoadProblemKind::CrashedAtImport
+        | LoadProblemKind::ServerExited => Verdict::Crashed,
+        LoadProblemKind::TimeoutAtImport | LoadProblemKind::ServerNotReady => Verdict::Timeout,
         LoadProblemKind::OutputLimitAtImport => Verdict::OutputLimit,
         LoadProblemKind::MemoryAtImport => Verdict::MemoryLimit,
     }
@@ -370,6 +372,7 @@ mod tests {
             wall_time: Duration::from_secs(1),
             input: json!({}),
             expect: Pattern::parse(&json!({"hits": 3, "log": ["a", "b", "c", "d"]})).unwrap(),
+            steps: Vec::new(),
         }
     }
 

@@ -25,14 +25,28 @@ pub const TASK_FILE: &str = "task.toml";
 pub enum Kind {
     /// The harness imports the submission and calls it.
     Python,
+    /// The submission runs as a server; the judge drives it over TCP, step by step.
+    Tcp,
 }
 
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Python => "python",
+            Kind::Tcp => "tcp",
         }
     }
+}
+
+/// How a server-kind submission is started and stopped (`[server]`).
+#[derive(Debug, Clone)]
+pub struct ServerSpec {
+    /// `python` as the first word is the task environment's interpreter.
+    pub command: Vec<String>,
+    /// The port it listens on, on 127.0.0.1 in its box (given to it as PORT).
+    pub port: u16,
+    pub start_timeout: Duration,
+    pub stop_grace: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +96,8 @@ pub struct Case {
     pub input: Value,
     /// Kept by the judge; never enters the sandbox.
     pub expect: Pattern,
+    /// What the judge does, for server kinds (`input` is then null).
+    pub steps: Vec<crate::scenario::tcp::Step>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +115,8 @@ pub struct Task {
     pub required_names: Vec<String>,
     pub python: PythonSpec,
     pub harness_file: PathBuf,
+    /// Server kinds only.
+    pub server: Option<ServerSpec>,
     pub limits: Limits,
     pub groups: Vec<String>,
     pub cases: Vec<Case>,
@@ -355,14 +373,12 @@ impl<'a> Validator<'a> {
         }
         let kind = match raw.kind.as_str() {
             "python" => Kind::Python,
-            "http" | "tcp" => {
+            "tcp" => Kind::Tcp,
+            "http" => {
                 self.report(
                     &[key("kind")],
-                    format!(
-                        "kind \"{}\" is not supported by this version of livejudge",
-                        raw.kind
-                    ),
-                    "supported kinds: python",
+                    "kind \"http\" is not supported by this version of livejudge",
+                    "supported kinds: python, tcp",
                 );
                 Kind::Python
             }
@@ -370,7 +386,7 @@ impl<'a> Validator<'a> {
                 self.report(
                     &[key("kind")],
                     format!("unknown kind \"{other}\""),
-                    "use kind = \"python\" (the harness imports and calls the submission)",
+                    "use kind = \"python\" (the harness imports and calls the submission) or \"tcp\" (the submission is a server the judge talks to)",
                 );
                 Kind::Python
             }
@@ -445,6 +461,15 @@ impl<'a> Validator<'a> {
         });
 
         let harness_file = match &raw.harness {
+            Some(_) if kind == Kind::Tcp => {
+                self.report(
+                    &[key("harness")],
+                    "a tcp task has no harness: the judge itself talks to the server",
+                    "remove [harness]; write each case's steps instead",
+                );
+                PathBuf::new()
+            }
+            None if kind == Kind::Tcp => PathBuf::new(),
             Some(h) if !is_contained(&h.file) => {
                 self.report(
                     &[key("harness"), key("file")],
@@ -477,9 +502,10 @@ impl<'a> Validator<'a> {
             }
         };
 
+        let server = self.server(kind, raw.server.as_ref(), &entry);
         let limits = self.limits(&raw.limits);
         let groups = self.groups(&raw);
-        let cases = self.cases(&raw.cases, &limits, &groups, &fixtures_dir);
+        let cases = self.cases(kind, &raw.cases, &limits, &groups, &fixtures_dir);
 
         if self.errors.is_empty() {
             Ok(Task {
@@ -502,6 +528,7 @@ impl<'a> Validator<'a> {
                     min_version,
                 },
                 harness_file,
+                server,
                 limits,
                 groups,
                 cases,
@@ -509,6 +536,62 @@ impl<'a> Validator<'a> {
         } else {
             Err(SpecErrors(self.errors))
         }
+    }
+
+    fn server(
+        &mut self,
+        kind: Kind,
+        raw: Option<&raw::RawServer>,
+        entry: &str,
+    ) -> Option<ServerSpec> {
+        if kind == Kind::Python {
+            if raw.is_some() {
+                self.report(
+                    &[key("server")],
+                    "a python task has no server",
+                    "remove [server], or use kind = \"tcp\"",
+                );
+            }
+            return None;
+        }
+        let default = raw::RawServer::default();
+        let raw = raw.unwrap_or(&default);
+        let command = raw
+            .command
+            .clone()
+            .unwrap_or_else(|| vec!["python".to_owned(), entry.to_owned()]);
+        if command.is_empty() || command[0].trim().is_empty() {
+            self.report(
+                &[key("server"), key("command")],
+                "the server command is empty",
+                "write command = [\"python\", \"solution.py\"] (the default)",
+            );
+        }
+        let port = raw.port.unwrap_or(8000);
+        if port < 1024 {
+            self.report(
+                &[key("server"), key("port")],
+                format!("port {port} is privileged"),
+                "use a port from 1024 up (the default is 8000; it is inside the box)",
+            );
+        }
+        let start_timeout = raw.start_timeout.unwrap_or(Duration::from_secs(10));
+        let stop_grace = raw.stop_grace.unwrap_or(Duration::from_secs(2));
+        for (name, value) in [("start_timeout", start_timeout), ("stop_grace", stop_grace)] {
+            if value < Duration::from_millis(10) || value > Duration::from_secs(600) {
+                self.report(
+                    &[key("server"), key(name)],
+                    format!("{name} = {} is out of range", units::format_duration(value)),
+                    "use a value between 10ms and 10min",
+                );
+            }
+        }
+        Some(ServerSpec {
+            command,
+            port,
+            start_timeout,
+            stop_grace,
+        })
     }
 
     fn limits(&mut self, raw: &raw::RawLimits) -> Limits {
@@ -610,6 +693,7 @@ impl<'a> Validator<'a> {
 
     fn cases(
         &mut self,
+        kind: Kind,
         raw: &[RawCase],
         limits: &Limits,
         groups: &[String],
@@ -687,6 +771,19 @@ impl<'a> Validator<'a> {
                     ),
                 );
             }
+            if kind == Kind::Tcp {
+                if let Some(case) = self.server_case(i, case, group, points, wall_time) {
+                    cases.push(case);
+                }
+                continue;
+            }
+            if case.steps.is_some() {
+                self.report(
+                    &at("steps"),
+                    "steps belong to server kinds",
+                    "a python case has input and expect; use kind = \"tcp\" for steps",
+                );
+            }
             let input = self.case_value(
                 i,
                 "input",
@@ -735,10 +832,88 @@ impl<'a> Validator<'a> {
                     wall_time,
                     input,
                     expect,
+                    steps: Vec::new(),
                 });
             }
         }
         cases
+    }
+
+    /// A case of a server kind: its steps, and the expectation they imply.
+    fn server_case(
+        &mut self,
+        i: usize,
+        case: &RawCase,
+        group: String,
+        points: u32,
+        wall_time: Duration,
+    ) -> Option<Case> {
+        let at = |field: &str| vec![key("cases"), Segment::Index(i), key(field)];
+        for (field, present) in [
+            ("input", case.input.is_some()),
+            ("input_file", case.input_file.is_some()),
+            ("expect", case.expect.is_some()),
+            ("expect_file", case.expect_file.is_some()),
+        ] {
+            if present {
+                self.report(
+                    &at(field),
+                    format!("a tcp case has no {field}: its steps say what to send and expect"),
+                    "write steps = [{ send = \"PING\\n\" }, { expect = \"PONG\" }]",
+                );
+            }
+        }
+        let Some(raw_steps) = &case.steps else {
+            self.report(
+                &[key("cases"), Segment::Index(i)],
+                "the case has no steps",
+                "write steps = [{ send = \"PING\\n\" }, { expect = \"PONG\" }]",
+            );
+            return None;
+        };
+        match steps::parse(raw_steps) {
+            Ok((steps, expected)) => match Pattern::parse(&expected) {
+                Ok(expect) => Some(Case {
+                    id: case.id.clone(),
+                    title: case.title.trim().to_owned(),
+                    group,
+                    points,
+                    hidden: case.hidden,
+                    rule: case.rule.as_ref().map(|r| r.trim().to_owned()),
+                    wall_time,
+                    input: Value::Null,
+                    expect,
+                    steps,
+                }),
+                Err(e) => {
+                    // Paths inside the expectation: $.steps[N].lines[M] -> steps[N].expect[M].
+                    let mut path = at("steps");
+                    let segments = e.path.segments();
+                    if let (Some(Segment::Index(step)), rest) =
+                        (segments.get(1), segments.get(3..).unwrap_or_default())
+                    {
+                        path.push(Segment::Index(*step));
+                        path.push(key("expect"));
+                        path.extend(rest.iter().cloned());
+                    }
+                    self.report(
+                        &path,
+                        e.message,
+                        e.help
+                            .unwrap_or_else(|| "docs/task-format.md lists the matchers".to_owned()),
+                    );
+                    None
+                }
+            },
+            Err(errors) => {
+                for error in errors {
+                    let mut path = at("steps");
+                    path.extend(error.path);
+                    self.report(&path, error.message, error.help);
+                }
+                None
+            }
+        }
     }
 
     /// The case's `input`/`expect` value, written inline or in a fixture file (JSON).

@@ -20,6 +20,7 @@ pub struct RawTask {
     #[serde(default)]
     pub python: RawPython,
     pub harness: Option<RawHarness>,
+    pub server: Option<RawServer>,
     #[serde(default)]
     pub limits: RawLimits,
     pub groups: Option<Vec<String>>,
@@ -47,6 +48,17 @@ pub struct RawPython {
 #[serde(deny_unknown_fields)]
 pub struct RawHarness {
     pub file: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub command: Option<Vec<String>>,
+    pub port: Option<u16>,
+    #[serde(default, deserialize_with = "units::duration")]
+    pub start_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "units::duration")]
+    pub stop_grace: Option<Duration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,4 +95,5 @@ pub struct RawCase {
     pub input_file: Option<String>,
     pub expect: Option<toml::Value>,
     pub expect_file: Option<String>,
+    pub steps: Option<Vec<toml::Value>>,
 }

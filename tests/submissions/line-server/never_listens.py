@@ -1,0 +1,5 @@
+"""Never listens: every case is not ready."""
+import time
+
+print("warming up", flush=True)
+time.sleep(60)
