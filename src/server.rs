@@ -302,12 +302,12 @@ pub async fn run_cases(
             break;
         }
         let alive = match &server {
-            Some(server) => !server.has_exited().await,
+            Some(server) => !spec.fresh_per_case && !server.has_exited().await,
             None => false,
         };
         if !alive {
             if let Some(old) = server.take() {
-                old.stop(Duration::ZERO).await;
+                old.stop(spec.stop_grace).await;
             }
             stats.attempts += 1;
             match start_ready(run, spec, cancel).await? {

@@ -4,132 +4,23 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use common::*;
-use serde::Deserialize;
 
 const TASK: &str = "caching-decorator";
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Solutions {
-    rejected: BTreeMap<String, RejectedExpectation>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectedExpectation {
-    fails: Vec<String>,
-    verdict: Option<String>,
-    message: Option<String>,
-}
-
-fn expectations() -> Solutions {
-    let path = repo()
-        .join("tasks")
-        .join(TASK)
-        .join("solutions/solutions.toml");
-    toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
 /// Grades `files` (each `repeat` times) in one invocation and returns the JSON report.
 fn grade(files: &[std::path::PathBuf], repeat: usize, extra: &[&str]) -> (Run, serde_json::Value) {
-    let mut args: Vec<String> = vec![
-        "grade".into(),
-        TASK.into(),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    for file in files {
-        for _ in 0..repeat {
-            args.push(relative(file));
-        }
-    }
-    let run = run(&args);
-    let report = run.json();
-    assert_matches_schema(&report);
-    (run, report)
+    grade_solutions(TASK, files, repeat, extra)
 }
 
 #[test]
 fn accepted_solutions_pass_every_case_20_runs_in_a_row() {
-    let accepted = solutions(TASK, "accepted");
-    assert!(
-        accepted.len() >= 3,
-        "the task ships at least 3 accepted solutions"
-    );
-    let runs: Vec<_> = accepted
-        .iter()
-        .map(|file| {
-            let file = file.clone();
-            std::thread::spawn(move || (file.clone(), grade(&[file], 20, &[])))
-        })
-        .collect();
-    for handle in runs {
-        let (file, (run, report)) = handle.join().unwrap();
-        let submissions = report["submissions"].as_array().unwrap();
-        assert_eq!(submissions.len(), 20);
-        for (i, submission) in submissions.iter().enumerate() {
-            assert_eq!(
-                failed_ids(submission),
-                Vec::<String>::new(),
-                "{} failed in run {}:\n{}",
-                file.display(),
-                i + 1,
-                serde_json::to_string_pretty(submission).unwrap()
-            );
-            assert_eq!(
-                submission["cases"].as_array().unwrap().len(),
-                case_counts(TASK).0
-            );
-        }
-        assert_eq!(run.code, 0, "exit code for {}", file.display());
-        assert_eq!(report["passed"], true);
-    }
+    assert_accepted_pass(TASK, 20);
 }
 
 #[test]
 fn rejected_solutions_fail_the_cases_that_catch_their_mistake() {
-    let rejected = solutions(TASK, "rejected");
-    assert!(
-        rejected.len() >= 10,
-        "the task ships at least 10 rejected solutions"
-    );
-    let expected = expectations();
-    let stems: Vec<String> = rejected
-        .iter()
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        stems,
-        expected.rejected.keys().cloned().collect::<Vec<_>>(),
-        "every rejected solution has an entry in solutions.toml and every entry a file"
-    );
-
-    let (run, report) = grade(&rejected, 1, &["--show-hidden"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(report["passed"], false);
-    for (stem, submission) in stems.iter().zip(report["submissions"].as_array().unwrap()) {
-        let expectation = &expected.rejected[stem];
-        assert_eq!(submission["passed"], false, "{stem} must fail");
-        assert!(submission["problem"].is_null(), "{stem} loads fine");
-        for id in &expectation.fails {
-            let case = case(submission, id);
-            assert_eq!(case["passed"], false, "{stem} must fail {id}");
-            if let Some(verdict) = &expectation.verdict {
-                assert_eq!(case["verdict"], verdict.as_str(), "{stem} / {id}");
-            }
-            if let Some(fragment) = &expectation.message {
-                let message = case["message"].as_str().unwrap();
-                assert!(
-                    message.contains(fragment.as_str()),
-                    "{stem} / {id}: message should contain {fragment:?}:\n{message}"
-                );
-            }
-        }
-    }
+    assert_rejected_fail(TASK, 10);
 }
 
 #[test]

@@ -197,6 +197,8 @@ async fn run_step<C: Connector>(
     }
 }
 
+/// How long after a burst's limit its replies are still read.
+const LATE_MARGIN: Duration = Duration::from_secs(2);
 /// How long each of a burst's clients may wait for its greeting, at least.
 const GREETING_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -237,8 +239,8 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
     // The barrier: every client is connected; now all send at once.
     let start = tokio::time::Instant::now();
     let deadline = start + burst.within;
-    // Replies that come late are still read (up to a margin), to tell slow from missing.
-    let read_deadline = deadline + burst.within.max(Duration::from_secs(2));
+    // Replies that come a little late are still read, to tell slow from missing.
+    let read_deadline = deadline + LATE_MARGIN;
     let tasks: Vec<_> = clients
         .into_iter()
         .map(|mut connection| {

@@ -47,6 +47,8 @@ pub struct ServerSpec {
     pub port: u16,
     pub start_timeout: Duration,
     pub stop_grace: Duration,
+    /// Every case gets a server of its own (fresh state, and a crash fails one case only).
+    pub fresh_per_case: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -591,6 +593,7 @@ impl<'a> Validator<'a> {
             port,
             start_timeout,
             stop_grace,
+            fresh_per_case: raw.fresh_per_case,
         })
     }
 

@@ -59,6 +59,8 @@ pub struct RawServer {
     pub start_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "units::duration")]
     pub stop_grace: Option<Duration>,
+    #[serde(default)]
+    pub fresh_per_case: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -184,3 +184,153 @@ pub fn real_python() -> (PathBuf, PathBuf) {
     let executable = std::fs::canonicalize(lines.next().unwrap()).unwrap();
     (executable, PathBuf::from(lines.next().unwrap()))
 }
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Solutions {
+    pub rejected: std::collections::BTreeMap<String, RejectedExpectation>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectedExpectation {
+    pub fails: Vec<String>,
+    pub verdict: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A task's `solutions/solutions.toml`.
+pub fn expectations(task: &str) -> Solutions {
+    let path = repo()
+        .join("tasks")
+        .join(task)
+        .join("solutions/solutions.toml");
+    toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Grades `files` (each `repeat` times) against `task` in one invocation; the JSON report.
+pub fn grade_solutions(
+    task: &str,
+    files: &[PathBuf],
+    repeat: usize,
+    extra: &[&str],
+) -> (Run, serde_json::Value) {
+    let mut args: Vec<String> = vec![
+        "grade".into(),
+        task.into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    for file in files {
+        for _ in 0..repeat {
+            args.push(relative(file));
+        }
+    }
+    let run = run(&args);
+    let report = run.json();
+    assert_matches_schema(&report);
+    (run, report)
+}
+
+/// Every accepted solution of `task` passes every case, `runs` times in a row (the solutions
+/// are graded in parallel, one livejudge each).
+pub fn assert_accepted_pass(task: &'static str, runs: usize) {
+    let accepted = solutions(task, "accepted");
+    assert!(
+        accepted.len() >= 3,
+        "the task ships at least 3 accepted solutions"
+    );
+    let handles: Vec<_> = accepted
+        .iter()
+        .map(|file| {
+            let file = file.clone();
+            std::thread::spawn(move || (file.clone(), grade_solutions(task, &[file], runs, &[])))
+        })
+        .collect();
+    for handle in handles {
+        let (file, (run, report)) = handle.join().unwrap();
+        let submissions = report["submissions"].as_array().unwrap();
+        assert_eq!(submissions.len(), runs);
+        for (i, submission) in submissions.iter().enumerate() {
+            assert_eq!(
+                failed_ids(submission),
+                Vec::<String>::new(),
+                "{} failed in run {}:\n{}",
+                file.display(),
+                i + 1,
+                serde_json::to_string_pretty(submission).unwrap()
+            );
+            assert_eq!(
+                submission["cases"].as_array().unwrap().len(),
+                case_counts(task).0
+            );
+        }
+        assert_eq!(run.code, 0, "exit code for {}", file.display());
+        assert_eq!(report["passed"], true);
+    }
+}
+
+/// Every rejected solution of `task` fails the cases its solutions.toml entry names, with
+/// the verdict and message it gives, and every file has an entry.
+pub fn assert_rejected_fail(task: &str, at_least: usize) {
+    assert_rejected_fail_in(task, at_least, 1);
+}
+
+/// As [`assert_rejected_fail`], grading in `parallel` livejudge processes at once (for tasks
+/// whose wrong solutions mostly wait on timeouts).
+pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
+    let rejected = solutions(task, "rejected");
+    assert!(
+        rejected.len() >= at_least,
+        "the task ships at least {at_least} rejected solutions"
+    );
+    let expected = expectations(task);
+    let stems: Vec<String> = rejected
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        stems,
+        expected.rejected.keys().cloned().collect::<Vec<_>>(),
+        "every rejected solution has an entry in solutions.toml and every entry a file"
+    );
+    let chunk = rejected.len().div_ceil(parallel.max(1));
+    let reports: Vec<serde_json::Value> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rejected
+            .chunks(chunk)
+            .map(|files| {
+                scope.spawn(move || {
+                    let (run, report) = grade_solutions(task, files, 1, &["--show-hidden"]);
+                    assert_eq!(run.code, 1, "{}", run.stderr);
+                    assert_eq!(report["passed"], false);
+                    report
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let submissions: Vec<&serde_json::Value> = reports
+        .iter()
+        .flat_map(|r| r["submissions"].as_array().unwrap())
+        .collect();
+    for (stem, submission) in stems.iter().zip(submissions) {
+        let expectation = &expected.rejected[stem];
+        assert_eq!(submission["passed"], false, "{stem} must fail");
+        assert!(submission["problem"].is_null(), "{stem} loads fine");
+        for id in &expectation.fails {
+            let case = case(submission, id);
+            assert_eq!(case["passed"], false, "{stem} must fail {id}");
+            if let Some(verdict) = &expectation.verdict {
+                assert_eq!(case["verdict"], verdict.as_str(), "{stem} / {id}");
+            }
+            if let Some(fragment) = &expectation.message {
+                let message = case["message"].as_str().unwrap();
+                assert!(
+                    message.contains(fragment.as_str()),
+                    "{stem} / {id}: message should contain {fragment:?}:\n{message}"
+                );
+            }
+        }
+    }
+}
