@@ -1,0 +1,21 @@
+//! The threaded-server task end to end, under strict isolation: every accepted solution passes
+//! every case (3 runs in a row here; benches/flakiness.py runs each solution 20 times under
+//! two parallel gradings), and every rejected one fails the cases its solutions.toml names,
+//! with a message that names the broken behaviour.
+
+mod common;
+
+use common::*;
+
+const TASK: &str = "threaded-server";
+
+#[test]
+fn accepted_solutions_pass_every_case_3_runs_in_a_row() {
+    assert_accepted_pass(TASK, 3);
+}
+
+#[test]
+fn rejected_solutions_fail_the_cases_that_catch_their_mistake() {
+    // Most of them fail by waiting out a timeout: two gradings at once halve the wait.
+    assert_rejected_fail_in(TASK, 8, 2);
+}
