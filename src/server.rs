@@ -373,25 +373,15 @@ async fn start_ready(
 ) -> Result<Result<Server, Observation>, Interrupted> {
     let task = run.task;
     let inside = run.launcher.view(&run.dirs);
-    let venv_bin = run
-        .python
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let env: Vec<(OsString, OsString)> = [
-        ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
-        ("HOME", inside.run.display().to_string()),
-        ("TMPDIR", inside.tmp.display().to_string()),
-        ("LANG", "C.UTF-8".to_owned()),
-        ("LC_ALL", "C.UTF-8".to_owned()),
-        ("MALLOC_ARENA_MAX", "2".to_owned()),
-        // Its prints reach the report as they happen, not when a buffer fills.
-        ("PYTHONUNBUFFERED", "1".to_owned()),
-        ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.into(), v.into()))
-    .collect();
+    let env = crate::sandbox::base_env(
+        &run.python,
+        &inside,
+        &[
+            // Its prints reach the report as they happen, not when a buffer fills.
+            ("PYTHONUNBUFFERED", "1".to_owned()),
+            ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
+        ],
+    );
     let program = match spec.command[0].as_str() {
         "python" | "python3" => run.python.clone(),
         other => PathBuf::from(other),

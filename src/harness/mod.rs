@@ -266,26 +266,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
         cases_file.rewind()?;
         let (events_read, events_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let inside = setup.launcher.view(&setup.dirs);
-        let venv_bin = setup
-            .python
-            .parent()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = [
-            ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
-            ("HOME", inside.run.display().to_string()),
-            ("TMPDIR", inside.tmp.display().to_string()),
-            ("LANG", "C.UTF-8".to_owned()),
-            ("LC_ALL", "C.UTF-8".to_owned()),
-            // RLIMIT_AS, where it is the memory limit, counts reserved address space; glibc
-            // reserves a 64 MiB arena per thread, so without this a few threads exhaust it.
-            ("MALLOC_ARENA_MAX", "2".to_owned()),
-            ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
-            ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+        let env = crate::sandbox::base_env(
+            &setup.python,
+            &inside,
+            &[
+                ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
+                ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
+            ],
+        );
         let limits = &setup.task.limits;
         let launch = Launch {
             program: setup.python.clone(),

@@ -46,6 +46,34 @@ pub struct Dirs {
     pub tmp: PathBuf,
 }
 
+/// The environment every boxed Python process starts from (nothing of the judge's):
+/// `python`'s folder first on PATH, HOME the run directory, TMPDIR, a UTF-8 locale; `extra`
+/// is added after.
+pub fn base_env(
+    python: &std::path::Path,
+    inside: &Dirs,
+    extra: &[(&str, String)],
+) -> Vec<(OsString, OsString)> {
+    let venv_bin = python
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    [
+        ("PATH", format!("{venv_bin}:/usr/local/bin:/usr/bin:/bin")),
+        ("HOME", inside.run.display().to_string()),
+        ("TMPDIR", inside.tmp.display().to_string()),
+        ("LANG", "C.UTF-8".to_owned()),
+        ("LC_ALL", "C.UTF-8".to_owned()),
+        // RLIMIT_AS, where it is the memory limit, counts reserved address space; glibc
+        // reserves a 64 MiB arena per thread, so without this a few threads exhaust it.
+        ("MALLOC_ARENA_MAX", "2".to_owned()),
+    ]
+    .into_iter()
+    .chain(extra.iter().map(|(k, v)| (*k, v.clone())))
+    .map(|(k, v)| (k.into(), v.into()))
+    .collect()
+}
+
 /// What to start. `env` is the complete environment: nothing is inherited from the judge.
 /// Paths in `program`, `args` and `env` are as the process sees them ([`Launcher::view`]).
 pub struct Launch {
