@@ -8,10 +8,10 @@ use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use livejudge::sandbox::{self, Dirs, Launch, Launcher, ProcessLimits, relay};
+use livejudge::sandbox::{Launch, Launcher, relay};
 
 mod common;
-use common::real_python;
+use common::{box_dirs, box_launcher, box_limits, real_python};
 
 const BOX_SCRIPT: &str = r#"
 import socket, sys, threading
@@ -57,23 +57,10 @@ threading.Event().wait(20)
 
 #[test]
 fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
-    let capabilities = sandbox::Capabilities::detect();
-    let launcher = sandbox::Bubblewrap::new(&capabilities).unwrap_or_else(|| {
-        panic!(
-            "bubblewrap boxes are not available here (scripts/test.sh installs bubblewrap):\n{}",
-            capabilities.render()
-        )
-    });
+    let launcher = box_launcher();
     let (executable, prefix) = real_python();
     let work = tempfile::tempdir().unwrap();
-    let dirs = Dirs {
-        run: work.path().join("run"),
-        judge: work.path().join("judge"),
-        tmp: work.path().join("tmp"),
-    };
-    for dir in [&dirs.run, &dirs.judge, &dirs.tmp] {
-        std::fs::create_dir(dir).unwrap();
-    }
+    let dirs = box_dirs(work.path());
     let sockets = work.path().join("net");
     relay::prepare_sockets_dir(&sockets).unwrap();
 
@@ -114,13 +101,7 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
         read_only: vec![prefix],
         conceal: Vec::new(),
         pass_fds: Vec::new(),
-        limits: ProcessLimits {
-            cpu_time: Duration::from_secs(10),
-            cpu_backstop: Duration::from_secs(30),
-            memory: 256 << 20,
-            processes: 32,
-            disk: 16 << 20,
-        },
+        limits: box_limits(),
         network: plan,
     };
     let prepared = launcher.prepare(launch).unwrap();

@@ -6,8 +6,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::real_python;
-use livejudge::sandbox::{self, Dirs, ProcessLimits};
+use common::{box_dirs, box_launcher, box_limits, real_python};
 use livejudge::server::{Probe, Server, ServerLaunch, StartFailure};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -15,22 +14,9 @@ const PORT: u16 = 8000;
 
 /// Starts `script` (Python source) as a server in a box of its own.
 fn start(work: &Path, script: &str) -> Server {
-    let capabilities = sandbox::Capabilities::detect();
-    let launcher = sandbox::Bubblewrap::new(&capabilities).unwrap_or_else(|| {
-        panic!(
-            "bubblewrap boxes are not available here (scripts/test.sh installs bubblewrap):\n{}",
-            capabilities.render()
-        )
-    });
+    let launcher = box_launcher();
     let (python, prefix) = real_python();
-    let dirs = Dirs {
-        run: work.join("run"),
-        judge: work.join("judge"),
-        tmp: work.join("tmp"),
-    };
-    for dir in [&dirs.run, &dirs.judge, &dirs.tmp] {
-        std::fs::create_dir_all(dir).unwrap();
-    }
+    let dirs = box_dirs(work);
     std::fs::write(dirs.run.join("solution.py"), script).unwrap();
     Server::start(
         &launcher,
@@ -41,13 +27,7 @@ fn start(work: &Path, script: &str) -> Server {
             dirs,
             read_only: vec![prefix],
             conceal: Vec::new(),
-            limits: ProcessLimits {
-                cpu_time: Duration::from_secs(10),
-                cpu_backstop: Duration::from_secs(30),
-                memory: 256 << 20,
-                processes: 32,
-                disk: 16 << 20,
-            },
+            limits: box_limits(),
             output_limit: 1 << 20,
             port: PORT,
             sockets_dir: work.join("net"),

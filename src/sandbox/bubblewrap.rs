@@ -259,7 +259,7 @@ impl Launcher for Bubblewrap {
             None => Vec::new(),
         };
         let exposure = match self.drop_to {
-            Some((uid, _)) => Exposure::plan(&exposed, uid)?,
+            Some(_) => Exposure::plan(&exposed)?,
             None => Exposure::default(),
         };
         let drop_to = self.drop_to;
@@ -341,7 +341,7 @@ struct Exposure {
 const MAX_EXPOSED: usize = 8;
 
 impl Exposure {
-    fn plan(paths: &[PathBuf], _uid: u32) -> std::io::Result<Exposure> {
+    fn plan(paths: &[PathBuf]) -> std::io::Result<Exposure> {
         let mut covers: Vec<PathBuf> = Vec::new();
         let mut binds = Vec::new();
         for path in paths {
@@ -499,7 +499,7 @@ mod tests {
         std::fs::create_dir_all(closed.join("c")).unwrap();
         std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
         let open_root = std::fs::metadata(root.path()).unwrap().permissions().mode() & 1 != 0;
-        let plan = Exposure::plan(&[closed.join("a/b"), closed.join("c")], 65534).unwrap();
+        let plan = Exposure::plan(&[closed.join("a/b"), closed.join("c")]).unwrap();
         if open_root {
             assert_eq!(plan.covers, [cstring(&closed).unwrap()]);
         }

@@ -17,7 +17,6 @@ use std::process::Command;
 use std::time::Duration;
 
 pub use bubblewrap::Bubblewrap;
-pub use cgroup::sweep_stale as sweep_stale_cgroups;
 pub use probe::{Capabilities, Requirement};
 pub use rlimits::Unisolated;
 

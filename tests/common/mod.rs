@@ -334,3 +334,39 @@ pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
         }
     }
 }
+
+/// A strict box launcher for tests that start boxes through the library, with what it takes
+/// to get one when this machine cannot.
+pub fn box_launcher() -> livejudge::sandbox::Bubblewrap {
+    let capabilities = livejudge::sandbox::Capabilities::detect();
+    livejudge::sandbox::Bubblewrap::new(&capabilities).unwrap_or_else(|| {
+        panic!(
+            "bubblewrap boxes are not available here (scripts/test.sh installs bubblewrap):\n{}",
+            capabilities.render()
+        )
+    })
+}
+
+/// Run, judge and tmp folders under `root`, created.
+pub fn box_dirs(root: &Path) -> livejudge::sandbox::Dirs {
+    let dirs = livejudge::sandbox::Dirs {
+        run: root.join("run"),
+        judge: root.join("judge"),
+        tmp: root.join("tmp"),
+    };
+    for dir in [&dirs.run, &dirs.judge, &dirs.tmp] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    dirs
+}
+
+/// Modest limits for a test box.
+pub fn box_limits() -> livejudge::sandbox::ProcessLimits {
+    livejudge::sandbox::ProcessLimits {
+        cpu_time: Duration::from_secs(10),
+        cpu_backstop: Duration::from_secs(30),
+        memory: 256 << 20,
+        processes: 32,
+        disk: 16 << 20,
+    }
+}
