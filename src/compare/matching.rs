@@ -56,6 +56,25 @@ pub fn matches(pattern: &Pattern, actual: &Value) -> bool {
         (Pattern::Approx { .. }, v) => approx_ok(pattern, v),
         (Pattern::Regex(re), Value::String(s)) => re.is_match(s),
         (Pattern::OneOf(alternatives), v) => alternatives.iter().any(|p| matches(p, v)),
+        (Pattern::Range { low, high }, Value::Number(n)) => {
+            n.as_f64().is_some_and(|x| *low <= x && x <= *high)
+        }
+        (
+            Pattern::SetAt {
+                key_path,
+                values,
+                each,
+            },
+            Value::Array(elements),
+        ) => {
+            let (found, missing_at) = values_at(key_path, elements);
+            missing_at.is_empty()
+                && each
+                    .as_ref()
+                    .is_none_or(|each| elements.iter().all(|e| matches(each, e)))
+                && set_difference(values, &found).is_empty()
+                && set_difference(&found, values).is_empty()
+        }
         _ => false,
     }
 }
@@ -132,11 +151,83 @@ fn walk(pattern: &Pattern, actual: &Value, path: &mut JsonPath, out: &mut Vec<Mi
                 );
             }
         }
+        (
+            Pattern::SetAt {
+                key_path,
+                values,
+                each,
+            },
+            Value::Array(elements),
+        ) => {
+            if let Some(each) = each {
+                for (i, element) in elements.iter().enumerate() {
+                    walk(each, element, &mut path.child_index(i), out);
+                }
+            }
+            let (found, missing_at) = values_at(key_path, elements);
+            for i in missing_at {
+                let mut at = path.child_index(i);
+                for key in key_path {
+                    at.push(super::path::Segment::Key(key.clone()));
+                }
+                // `$each` may have said so already.
+                if !out.iter().any(|m| m.path == at.to_string()) {
+                    push(out, &at, "missing key".to_owned());
+                }
+            }
+            // One line for the set as a whole, located at `errors[*].field`.
+            let location = format!("{path}[*].{}", key_path.join("."));
+            let missing = set_difference(values, &found);
+            let unexpected = set_difference(&found, values);
+            let list = |vs: &[Value]| vs.iter().map(preview).collect::<Vec<_>>().join(", ");
+            let message = match (missing.is_empty(), unexpected.is_empty()) {
+                (true, true) => None,
+                (false, true) => Some(format!("missing {}", list(&missing))),
+                (true, false) => Some(format!("unexpected {}", list(&unexpected))),
+                (false, false) => Some(format!(
+                    "missing {}; unexpected {}",
+                    list(&missing),
+                    list(&unexpected)
+                )),
+            };
+            if let Some(message) = message
+                && out.len() < MAX_MISMATCHES
+            {
+                out.push(Mismatch {
+                    path: location,
+                    message: format!("{message} (expected the set {})", list(values)),
+                });
+            }
+        }
         (pattern, actual) if !matches(pattern, actual) => {
             push(out, path, expected_got(pattern, actual));
         }
         _ => {}
     }
+}
+
+/// The values found at `key_path` in each element, and the indices of elements without one.
+fn values_at(key_path: &[String], elements: &[Value]) -> (Vec<Value>, Vec<usize>) {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for (i, element) in elements.iter().enumerate() {
+        match key_path.iter().try_fold(element, |v, key| v.get(key)) {
+            Some(value) => found.push(value.clone()),
+            None => missing.push(i),
+        }
+    }
+    (found, missing)
+}
+
+/// The distinct values of `from` that `other` lacks.
+fn set_difference(from: &[Value], other: &[Value]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for value in from {
+        if !other.iter().any(|o| scalar_eq(value, o)) && !out.iter().any(|o| scalar_eq(value, o)) {
+            out.push(value.clone());
+        }
+    }
+    out
 }
 
 fn walk_fields(
@@ -308,6 +399,14 @@ pub fn describe(pattern: &Pattern) -> String {
                 .collect::<Vec<_>>()
                 .join(" | ")
         ),
+        Pattern::Range { low, high } => format!("a number from {low} to {high}"),
+        Pattern::SetAt {
+            key_path, values, ..
+        } => format!(
+            "an array whose {} values are the set {}",
+            key_path.join("."),
+            values.iter().map(preview).collect::<Vec<_>>().join(", ")
+        ),
     };
     truncate_chars(&text, VALUE_PREVIEW_CHARS)
 }
@@ -386,8 +485,41 @@ pub fn project(pattern: &Pattern, actual: Option<&Value>) -> Value {
             Value::Array(out)
         }
         Pattern::Type(t) => Value::String(format!("<any {}>", t.name())),
-        Pattern::Approx { .. } | Pattern::Regex(_) | Pattern::OneOf(_) => {
+        Pattern::Approx { .. } | Pattern::Regex(_) | Pattern::OneOf(_) | Pattern::Range { .. } => {
             Value::String(format!("<{}>", describe(pattern)))
+        }
+        Pattern::SetAt {
+            key_path,
+            values,
+            each,
+        } => {
+            // The observed elements whose value belongs to the set, then one stand-in per
+            // value nobody reported: the diff shows what is extra and what is missing.
+            let elements = actual.and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut out = Vec::new();
+            let mut seen: Vec<Value> = Vec::new();
+            for element in &elements {
+                let value = key_path.iter().try_fold(element, |v, key| v.get(key));
+                if let Some(value) = value
+                    && values.iter().any(|v| scalar_eq(v, value))
+                {
+                    seen.push(value.clone());
+                    out.push(match each {
+                        Some(each) => project(each, Some(element)),
+                        None => element.clone(),
+                    });
+                }
+            }
+            for value in values {
+                if !seen.iter().any(|s| scalar_eq(s, value)) {
+                    let stand_in = key_path
+                        .iter()
+                        .rev()
+                        .fold(value.clone(), |inner, key| serde_json::json!({ key: inner }));
+                    out.push(stand_in);
+                }
+            }
+            Value::Array(out)
         }
     }
 }
@@ -548,6 +680,55 @@ mod tests {
                 "$[1]: expected one of null | \"\", got \"x\" (string)"
             ]
         );
+    }
+
+    #[test]
+    fn range_matcher_takes_numbers_between_its_bounds() {
+        let p = pat(json!({"$range": [400, 499]}));
+        assert!(check(&p, &json!(404)).is_empty());
+        assert!(check(&p, &json!(400)).is_empty() && check(&p, &json!(499)).is_empty());
+        assert_eq!(
+            lines(&p, json!(500)),
+            ["$: expected a number from 400 to 499, got 500 (int)"]
+        );
+        assert_eq!(check(&p, &json!("404")).len(), 1);
+    }
+
+    #[test]
+    fn set_at_matcher_compares_the_set_of_values_at_a_key() {
+        let p = pat(json!({
+            "$set_at": "field",
+            "$set": ["items", "currency"],
+            "$each": {"field": {"$type": "string"}, "message": {"$type": "string"}}
+        }));
+        let good = json!([
+            {"field": "currency", "message": "bad"},
+            {"field": "items", "message": "x"},
+            {"field": "items", "message": "reported twice: still the same set"},
+        ]);
+        assert!(check(&p, &good).is_empty());
+        assert!(matches(&p, &good));
+        let wrong = json!([
+            {"field": "items[0]", "message": "x"},
+            {"field": "items", "message": 3},
+            {"message": "no field"},
+        ]);
+        assert!(!matches(&p, &wrong));
+        assert_eq!(
+            lines(&p, wrong.clone()),
+            [
+                "$[1].message: expected any string, got 3 (int)",
+                "$[2].field: missing key (expected any string)",
+                "$[*].field: missing \"currency\"; unexpected \"items[0]\" (expected the set \"items\", \"currency\")",
+            ]
+        );
+        assert_eq!(
+            project(&p, Some(&wrong)),
+            json!([{"field": "items", "message": "<any string>"}, {"field": "currency"}])
+        );
+        assert!(Pattern::parse(&json!({"$set_at": "field"})).is_err());
+        assert!(Pattern::parse(&json!({"$set_at": "a..b", "$set": []})).is_err());
+        assert!(Pattern::parse(&json!({"$set_at": "f", "$set": [[1]]})).is_err());
     }
 
     #[test]

@@ -29,6 +29,15 @@ pub enum Pattern {
     },
     Regex(Regex),
     OneOf(Vec<Pattern>),
+    /// A number from `low` to `high`, both included (a status class: 400..=499).
+    Range { low: f64, high: f64 },
+    /// An array whose elements hold, at `key_path` (keys, outermost first), exactly the set
+    /// `values` (each at least once, nothing else); every element also matches `each`.
+    SetAt {
+        key_path: Vec<String>,
+        values: Vec<Value>,
+        each: Option<Box<Pattern>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +119,7 @@ impl fmt::Display for PatternError {
     }
 }
 
-const MATCHERS: &str = "$type, $approx, $unordered, $partial, $regex, $one_of";
+const MATCHERS: &str = "$type, $approx, $unordered, $partial, $regex, $one_of, $range, $set_at";
 
 impl Pattern {
     pub fn parse(value: &Value) -> Result<Pattern, PatternError> {
@@ -194,14 +203,16 @@ fn parse_matcher(
             ),
         ));
     }
-    let allowed: &[&str] = if map.contains_key("$approx") {
-        &["$approx", "$tolerance", "$relative"]
+    let (head, allowed): (&str, &[&str]) = if map.contains_key("$approx") {
+        ("$approx", &["$approx", "$tolerance", "$relative"])
+    } else if map.contains_key("$set_at") {
+        ("$set_at", &["$set_at", "$set", "$each"])
     } else {
-        &[]
+        ("", &[])
     };
     let main: Vec<&String> = map
         .keys()
-        .filter(|k| !allowed.contains(&k.as_str()) || k.as_str() == "$approx")
+        .filter(|k| !allowed.contains(&k.as_str()) || k.as_str() == head)
         .collect();
     if main.len() != 1 {
         let names: Vec<&str> = main.iter().map(|k| k.as_str()).collect();
@@ -227,6 +238,24 @@ fn parse_matcher(
             )),
         },
         "$approx" => parse_approx(map, path),
+        "$range" => match arg.as_array().map(Vec::as_slice) {
+            Some([low, high])
+                if low.as_f64().is_some_and(f64::is_finite)
+                    && high.as_f64().is_some_and(f64::is_finite)
+                    && low.as_f64() <= high.as_f64() =>
+            {
+                Ok(Pattern::Range {
+                    low: low.as_f64().unwrap_or_default(),
+                    high: high.as_f64().unwrap_or_default(),
+                })
+            }
+            _ => Err(error(
+                path,
+                "expects [low, high], two numbers with low <= high",
+                Some("write { \"$range\" = [400, 499] }"),
+            )),
+        },
+        "$set_at" => parse_set_at(map, path),
         "$unordered" => match arg {
             Value::Array(items) => parse_items(items, path).map(Pattern::Unordered),
             _ => Err(error(path, "expects an array", None)),
@@ -261,6 +290,55 @@ fn parse_matcher(
     };
     path.pop();
     result
+}
+
+fn parse_set_at(
+    map: &serde_json::Map<String, Value>,
+    path: &mut JsonPath,
+) -> Result<Pattern, PatternError> {
+    const HELP: &str = "write { \"$set_at\" = \"field\", \"$set\" = [\"currency\", \"items[0].sku\"] }: the set of each element's `field`";
+    let key_path: Vec<String> = match map["$set_at"].as_str() {
+        Some(keys) if !keys.is_empty() && keys.split('.').all(|k| !k.is_empty()) => {
+            keys.split('.').map(str::to_owned).collect()
+        }
+        _ => {
+            return Err(error(
+                path,
+                "expects the key (or dotted keys) to read in each element",
+                Some(HELP),
+            ));
+        }
+    };
+    let mut at = path.clone();
+    at.pop();
+    at.push(Segment::Key("$set".into()));
+    let values = match map.get("$set") {
+        Some(Value::Array(values)) => {
+            if let Some(i) = values.iter().position(|v| v.is_object() || v.is_array()) {
+                return Err(error(
+                    &at.child_index(i),
+                    "the set holds plain values (strings, numbers, booleans)",
+                    Some(HELP),
+                ));
+            }
+            values.clone()
+        }
+        _ => return Err(error(&at, "$set_at needs $set, an array", Some(HELP))),
+    };
+    let each = match map.get("$each") {
+        None => None,
+        Some(each) => {
+            let mut at = path.clone();
+            at.pop();
+            at.push(Segment::Key("$each".into()));
+            Some(Box::new(parse_at(each, &mut at)?))
+        }
+    };
+    Ok(Pattern::SetAt {
+        key_path,
+        values,
+        each,
+    })
 }
 
 fn parse_approx(
