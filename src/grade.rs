@@ -149,6 +149,7 @@ impl Grader<'_> {
         let mut results: Vec<Option<CaseResult>> = vec![None; task.cases.len()];
         let mut problem: Option<LoadProblem> = None;
         let mut attempts = 0;
+        let mut server_ready = Vec::new();
 
         let mut record = |observed: CaseObservation, reporter: &mut dyn Reporter| {
             if let Observation::NotLoaded(p) = &observed.observation
@@ -178,6 +179,7 @@ impl Grader<'_> {
                         run: workspace.run_dir.clone(),
                         judge: workspace.judge_dir.clone(),
                         tmp: workspace.tmp_dir.clone(),
+                        data: None,
                     },
                     launcher: self.launcher,
                     entry_display: if submission.is_dir {
@@ -193,20 +195,24 @@ impl Grader<'_> {
                 let mut sink = |observed: CaseObservation| record(observed, reporter);
                 let outcome = match task.kind {
                     Kind::Python => harness::run(&setup, cancel, &mut sink).await,
-                    Kind::Tcp => {
+                    Kind::Tcp | Kind::Http => {
                         let run = ServerRun {
                             task,
                             python: setup.python.clone(),
                             read_only: setup.read_only.clone(),
                             dirs: setup.dirs.clone(),
                             sockets_dir: workspace.root().join("net"),
+                            data_dir: workspace.root().join("data"),
                             launcher: self.launcher,
                         };
                         server::run_cases(&run, cancel, &mut sink).await
                     }
                 };
                 match outcome {
-                    Ok(stats) => attempts = stats.attempts,
+                    Ok(stats) => {
+                        attempts = stats.attempts;
+                        server_ready = stats.server_ready;
+                    }
                     Err(harness::Interrupted) => return None,
                 }
                 None
@@ -236,6 +242,10 @@ impl Grader<'_> {
             problem,
             attempts,
             duration_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
+            server_ready_ms: server_ready
+                .iter()
+                .map(|d| (d.as_secs_f64() * 10_000.0).round() / 10.0)
+                .collect(),
             cases,
         })
     }

@@ -14,7 +14,7 @@ use crate::observe::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
 };
 use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
-use crate::spec::Task;
+use crate::spec::{ServerStart, Task};
 use crate::supervise::{self, Running, describe_status};
 use crate::text::tail_lines;
 
@@ -162,7 +162,7 @@ impl Server {
         };
         match probe {
             Probe::Tcp => true,
-            Probe::Http { path } => http_get_status(stream, path)
+            Probe::Http { path } => http_get_status(stream, path, self.port)
                 .await
                 .is_some_and(|status| status < 500),
         }
@@ -226,14 +226,14 @@ fn output_tail(capture: &supervise::Capture) -> String {
 }
 
 /// The status of `GET path` over `stream` (HTTP/1.1, closed after one request).
-async fn http_get_status(stream: tokio::net::UnixStream, path: &str) -> Option<u16> {
+async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) -> Option<u16> {
     use http_body_util::Empty;
     use hyper::body::Bytes;
     let io = hyper_util::rt::TokioIo::new(stream);
     let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await.ok()?;
     let driver = tokio::spawn(connection);
     let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, "127.0.0.1")
+        .header(hyper::header::HOST, format!("127.0.0.1:{port}"))
         .header(hyper::header::CONNECTION, "close")
         .body(Empty::<Bytes>::new())
         .ok()?;
@@ -246,11 +246,15 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str) -> Option<u
     status
 }
 
-impl crate::scenario::tcp::Connector for Server {
-    async fn connect(&self) -> std::io::Result<Option<Box<dyn crate::scenario::tcp::Stream>>> {
+impl crate::scenario::Connector for Server {
+    async fn connect(&self) -> std::io::Result<Option<Box<dyn crate::scenario::Stream>>> {
         Ok(Server::connect(self)
             .await?
-            .map(|stream| Box::new(stream) as Box<dyn crate::scenario::tcp::Stream>))
+            .map(|stream| Box::new(stream) as Box<dyn crate::scenario::Stream>))
+    }
+
+    fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     async fn terminate(&self, within: Duration) -> bool {
@@ -266,6 +270,8 @@ pub struct ServerRun<'a> {
     pub read_only: Vec<PathBuf>,
     pub dirs: Dirs,
     pub sockets_dir: PathBuf,
+    /// Bound as DATA_DIR when the task asks for one; emptied for each fresh server.
+    pub data_dir: PathBuf,
     pub launcher: &'a dyn Launcher,
 }
 
@@ -301,17 +307,39 @@ pub async fn run_cases(
             }
             break;
         }
+        let fresh = spec.fresh_per_case || case.server_start == ServerStart::Fresh;
         let alive = match &server {
-            Some(server) => !spec.fresh_per_case && !server.has_exited().await,
+            Some(server) => {
+                !fresh && case.server_start != ServerStart::Restart && !server.has_exited().await
+            }
             None => false,
         };
         if !alive {
             if let Some(old) = server.take() {
                 old.stop(spec.stop_grace).await;
             }
+            // A restart (asked for, or after a crash) keeps DATA_DIR; a fresh server, and the
+            // first, get it empty.
+            if spec.data_dir && (fresh || stats.attempts == 0) {
+                let emptied =
+                    remove_tree(&run.data_dir).and_then(|()| std::fs::create_dir(&run.data_dir));
+                if let Err(e) = emptied {
+                    let observation = Observation::JudgeError(format!(
+                        "cannot prepare DATA_DIR at {}: {e}",
+                        run.data_dir.display()
+                    ));
+                    for later in index..task.cases.len() {
+                        sink(observed(later, observation.clone()));
+                    }
+                    return Ok(stats);
+                }
+            }
             stats.attempts += 1;
             match start_ready(run, spec, cancel).await? {
-                Ok(started) => server = Some(started),
+                Ok((started, ready_after)) => {
+                    stats.server_ready.push(ready_after);
+                    server = Some(started);
+                }
                 Err(observation) => {
                     for later in index..task.cases.len() {
                         sink(observed(later, observation.clone()));
@@ -327,7 +355,7 @@ pub async fn run_cases(
             _ = cancel.cancelled() => return Err(Interrupted),
             outcome = tokio::time::timeout(
                 case.wall_time,
-                crate::scenario::tcp::run(current, &case.steps),
+                crate::scenario::run(current, &case.steps),
             ) => outcome,
         };
         let observation = match outcome {
@@ -364,24 +392,36 @@ fn observed(case_index: usize, observation: Observation) -> CaseObservation {
     }
 }
 
-/// Starts the server and waits until it is ready; the observation every remaining case gets
-/// when it does not.
+/// Removes `path` and everything in it, without following links; a missing path is fine.
+fn remove_tree(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Starts the server and waits until it is ready (returning how long that took); the
+/// observation every remaining case gets when it does not.
 async fn start_ready(
     run: &ServerRun<'_>,
     spec: &crate::spec::ServerSpec,
     cancel: &CancellationToken,
-) -> Result<Result<Server, Observation>, Interrupted> {
+) -> Result<Result<(Server, Duration), Observation>, Interrupted> {
     let task = run.task;
-    let inside = run.launcher.view(&run.dirs);
-    let env = crate::sandbox::base_env(
-        &run.python,
-        &inside,
-        &[
-            // Its prints reach the report as they happen, not when a buffer fills.
-            ("PYTHONUNBUFFERED", "1".to_owned()),
-            ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
-        ],
-    );
+    let mut dirs = run.dirs.clone();
+    dirs.data = spec.data_dir.then(|| run.data_dir.clone());
+    let inside = run.launcher.view(&dirs);
+    let mut extra = vec![
+        // Its prints reach the report as they happen, not when a buffer fills.
+        ("PYTHONUNBUFFERED", "1".to_owned()),
+        ("PYTHONDONTWRITEBYTECODE", "1".to_owned()),
+    ];
+    if let Some(data) = &inside.data {
+        extra.push(("DATA_DIR", data.display().to_string()));
+    }
+    let env = crate::sandbox::base_env(&run.python, &inside, &extra);
     let program = match spec.command[0].as_str() {
         "python" | "python3" => run.python.clone(),
         other => PathBuf::from(other),
@@ -390,7 +430,7 @@ async fn start_ready(
         program,
         args: spec.command[1..].iter().map(OsString::from).collect(),
         env,
-        dirs: run.dirs.clone(),
+        dirs,
         read_only: run.read_only.clone(),
         conceal: vec![task.dir.clone(), task.fixtures_dir.clone()],
         limits: ProcessLimits {
@@ -409,12 +449,16 @@ async fn start_ready(
         Ok(server) => server,
         Err(failure) => return Ok(Err(Observation::JudgeError(failure.to_string()))),
     };
+    let probe = match &spec.ready_path {
+        Some(path) => Probe::Http { path: path.clone() },
+        None => Probe::Tcp,
+    };
     let ready = tokio::select! {
         _ = cancel.cancelled() => return Err(Interrupted),
-        ready = server.wait_ready(&Probe::Tcp, spec.start_timeout) => ready,
+        ready = server.wait_ready(&probe, spec.start_timeout) => ready,
     };
     match ready {
-        Ok(_) => Ok(Ok(server)),
+        Ok(after) => Ok(Ok((server, after))),
         Err(failure) => {
             let (kind, output) = match &failure {
                 StartFailure::Exited { output, .. } => {
@@ -425,9 +469,13 @@ async fn start_ready(
                 }
                 StartFailure::Launch(e) => return Ok(Err(Observation::JudgeError(e.clone()))),
             };
-            let message = match kind {
-                LoadProblemKind::ServerNotReady => format!(
+            let message = match (kind, &probe) {
+                (LoadProblemKind::ServerNotReady, Probe::Tcp) => format!(
                     "{failure} (nothing accepted connections on port {} inside the box)",
+                    spec.port
+                ),
+                (LoadProblemKind::ServerNotReady, Probe::Http { path }) => format!(
+                    "{failure} (GET {path} on port {} inside the box never got an answer below 500)",
                     spec.port
                 ),
                 _ => failure.to_string(),

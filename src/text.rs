@@ -94,6 +94,38 @@ pub fn indent(text: &str, prefix: &str) -> String {
     out
 }
 
+/// `text` with every `{{name}}` replaced by its captured value (strings without quotes).
+pub fn substitute(
+    text: &str,
+    captured: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = rest[start + 2..start + end].trim();
+        let value = captured
+            .get(name)
+            .ok_or_else(|| format!("{{{{{name}}}}} was not captured by an earlier step"))?;
+        out.push_str(&rest[..start]);
+        match value {
+            serde_json::Value::String(s) => out.push_str(s),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `name` when `text` is exactly `{{name}}`.
+pub fn whole_capture(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}")).then(|| inner.trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

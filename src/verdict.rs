@@ -93,7 +93,23 @@ pub fn judge(
     let mut ran = true;
     let (verdict, summary) = match observation {
         Observation::Value(value) => {
-            let comparison = compare::compare(&case.expect, value);
+            // Values the steps captured fill `{{name}}` in the expectation; they are not
+            // themselves part of what is compared.
+            let captured = value.get("captured").and_then(serde_json::Value::as_object);
+            let (expect, value) = match captured {
+                Some(captured) if !case.steps.is_empty() => {
+                    let mut rest = value.clone();
+                    if let Some(map) = rest.as_object_mut() {
+                        map.remove("captured");
+                    }
+                    (
+                        std::borrow::Cow::Owned(case.expect.with_captures(captured)),
+                        rest,
+                    )
+                }
+                _ => (std::borrow::Cow::Borrowed(&case.expect), value.clone()),
+            };
+            let comparison = compare::compare(&expect, &value);
             if comparison.passed() {
                 (Verdict::Pass, String::new())
             } else {
@@ -317,6 +333,9 @@ pub struct SubmissionResult {
     /// Python processes started (more than 1 after a crash or timeout).
     pub attempts: u32,
     pub duration_ms: f64,
+    /// Server kinds: spawn-to-ready time of each start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server_ready_ms: Vec<f64>,
     pub cases: Vec<CaseResult>,
 }
 
@@ -373,6 +392,7 @@ mod tests {
             input: json!({}),
             expect: Pattern::parse(&json!({"hits": 3, "log": ["a", "b", "c", "d"]})).unwrap(),
             steps: Vec::new(),
+            server_start: crate::spec::ServerStart::Shared,
         }
     }
 

@@ -495,7 +495,10 @@ pub fn project(pattern: &Pattern, actual: Option<&Value>) -> Value {
         } => {
             // The observed elements whose value belongs to the set, then one stand-in per
             // value nobody reported: the diff shows what is extra and what is missing.
-            let elements = actual.and_then(Value::as_array).cloned().unwrap_or_default();
+            let elements = actual
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut out = Vec::new();
             let mut seen: Vec<Value> = Vec::new();
             for element in &elements {
@@ -512,10 +515,10 @@ pub fn project(pattern: &Pattern, actual: Option<&Value>) -> Value {
             }
             for value in values {
                 if !seen.iter().any(|s| scalar_eq(s, value)) {
-                    let stand_in = key_path
-                        .iter()
-                        .rev()
-                        .fold(value.clone(), |inner, key| serde_json::json!({ key: inner }));
+                    let stand_in = key_path.iter().rev().fold(
+                        value.clone(),
+                        |inner, key| serde_json::json!({ key: inner }),
+                    );
                     out.push(stand_in);
                 }
             }

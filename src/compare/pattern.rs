@@ -30,7 +30,10 @@ pub enum Pattern {
     Regex(Regex),
     OneOf(Vec<Pattern>),
     /// A number from `low` to `high`, both included (a status class: 400..=499).
-    Range { low: f64, high: f64 },
+    Range {
+        low: f64,
+        high: f64,
+    },
     /// An array whose elements hold, at `key_path` (keys, outermost first), exactly the set
     /// `values` (each at least once, nothing else); every element also matches `each`.
     SetAt {
@@ -136,6 +139,52 @@ impl Pattern {
                     .collect(),
             ),
             scalar => Pattern::Scalar(scalar.clone()),
+        }
+    }
+}
+
+impl Pattern {
+    /// The pattern with `{{name}}` in its strings filled from `captured`: a string that is
+    /// exactly `{{name}}` becomes the captured value itself (a number stays a number). Names
+    /// not captured are left as written, so they cannot match by accident.
+    pub fn with_captures(&self, captured: &serde_json::Map<String, Value>) -> Pattern {
+        let fill = |p: &Pattern| p.with_captures(captured);
+        let fill_all = |ps: &[Pattern]| ps.iter().map(fill).collect::<Vec<_>>();
+        let fill_fields = |fs: &BTreeMap<String, Pattern>| {
+            fs.iter()
+                .map(|(k, p)| (k.clone(), fill(p)))
+                .collect::<BTreeMap<_, _>>()
+        };
+        match self {
+            Pattern::Scalar(Value::String(text)) => {
+                match crate::text::whole_capture(text).and_then(|name| captured.get(name)) {
+                    Some(value) => Pattern::Scalar(value.clone()),
+                    None => Pattern::Scalar(Value::String(
+                        crate::text::substitute(text, captured).unwrap_or_else(|_| text.clone()),
+                    )),
+                }
+            }
+            Pattern::Array(items) => Pattern::Array(fill_all(items)),
+            Pattern::Object(fields) => Pattern::Object(fill_fields(fields)),
+            Pattern::Partial(fields) => Pattern::Partial(fill_fields(fields)),
+            Pattern::Unordered(items) => Pattern::Unordered(fill_all(items)),
+            Pattern::OneOf(items) => Pattern::OneOf(fill_all(items)),
+            Pattern::SetAt {
+                key_path,
+                values,
+                each,
+            } => Pattern::SetAt {
+                key_path: key_path.clone(),
+                values: values
+                    .iter()
+                    .map(|v| match v.as_str().and_then(crate::text::whole_capture) {
+                        Some(name) => captured.get(name).cloned().unwrap_or_else(|| v.clone()),
+                        None => v.clone(),
+                    })
+                    .collect(),
+                each: each.as_ref().map(|p| Box::new(fill(p))),
+            },
+            other => other.clone(),
         }
     }
 }
@@ -402,6 +451,19 @@ mod tests {
 
         let err = Pattern::parse(&json!({"$type": "integer"})).unwrap_err();
         assert!(err.message.contains("unknown type"));
+    }
+
+    #[test]
+    fn captures_fill_expected_strings() {
+        let p =
+            Pattern::parse(&json!({"id": "{{id}}", "url": "/notes/{{id}}", "who": "{{nobody}}"}))
+                .unwrap();
+        let mut captured = serde_json::Map::new();
+        captured.insert("id".into(), json!(7));
+        let filled = p.with_captures(&captured);
+        let actual = json!({"id": 7, "url": "/notes/7", "who": "{{nobody}}"});
+        assert!(crate::compare::matching::check(&filled, &actual).is_empty());
+        assert!(!crate::compare::matching::check(&p, &actual).is_empty());
     }
 
     #[test]

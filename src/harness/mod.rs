@@ -78,6 +78,8 @@ struct Ending {
 pub struct RunStats {
     /// Processes started: 1, plus one per crash or timeout that needed a restart.
     pub attempts: u32,
+    /// Server kinds: how long each start took to be ready.
+    pub server_ready: Vec<std::time::Duration>,
 }
 
 /// Runs every case of the task; `sink` receives each observation as soon as it is known.

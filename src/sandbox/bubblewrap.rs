@@ -36,6 +36,7 @@ pub const BOX_FLAGS: [&str; 7] = [
 pub const BOX_RUN: &str = "/sandbox/run";
 pub const BOX_JUDGE: &str = "/sandbox/judge";
 pub const BOX_NET: &str = "/sandbox/net";
+pub const BOX_DATA: &str = "/sandbox/data";
 const BOX_TMP: &str = "/tmp";
 /// The uid and gid the process has inside its user namespace.
 const BOX_ID: &str = "1000";
@@ -121,11 +122,12 @@ impl Launcher for Bubblewrap {
         }
     }
 
-    fn view(&self, _dirs: &Dirs) -> Dirs {
+    fn view(&self, dirs: &Dirs) -> Dirs {
         Dirs {
             run: BOX_RUN.into(),
             judge: BOX_JUDGE.into(),
             tmp: BOX_TMP.into(),
+            data: dirs.data.as_ref().map(|_| BOX_DATA.into()),
         }
     }
 
@@ -190,6 +192,15 @@ impl Launcher for Bubblewrap {
         }
         let mut exposed = vec![launch.dirs.run.clone(), launch.dirs.judge.clone()];
         exposed.extend(launch.read_only.iter().cloned());
+        if let Some(data) = &launch.dirs.data {
+            // The one host folder the box writes to; it is the judge's, in the workspace,
+            // and handed to the box's uid.
+            if let Some((uid, gid)) = self.drop_to {
+                std::os::unix::fs::chown(data, Some(uid), Some(gid))?;
+            }
+            push(&["--bind".as_ref(), data.as_os_str(), BOX_DATA.as_ref()]);
+            exposed.push(data.clone());
+        }
         // Covered last, over whatever bind would show them.
         let bound: Vec<PathBuf> = self
             .system

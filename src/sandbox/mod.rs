@@ -43,6 +43,8 @@ pub struct Dirs {
     pub judge: PathBuf,
     /// TMPDIR.
     pub tmp: PathBuf,
+    /// A server's DATA_DIR: writable, and kept across restarts of the server within a run.
+    pub data: Option<PathBuf>,
 }
 
 /// The environment every boxed Python process starts from (nothing of the judge's):

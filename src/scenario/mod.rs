@@ -1,4 +1,109 @@
 //! Scenarios for server kinds: the judge drives the submission's server from outside the
-//! box, and what it observes becomes the case's observation.
+//! box, step by step, and what each step observed becomes one entry of the case's observation,
+//! `{"steps": [...]}`, compared with the expectations written in the steps.
 
+pub mod http;
 pub mod tcp;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// The connection a step uses when it names none.
+pub const MAIN: &str = "main";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Writes `parts` one after another, `pause` apart (a message split across segments).
+    Send {
+        on: String,
+        parts: Vec<Vec<u8>>,
+        pause: Duration,
+    },
+    /// Reads the next `count` lines (`\n`, one `\r` before it dropped).
+    Lines {
+        on: String,
+        count: usize,
+        timeout: Duration,
+    },
+    /// Expects the server to close the connection (end of stream) within `timeout`.
+    Closed {
+        on: String,
+        timeout: Duration,
+    },
+    /// The judge closes the connection (orderly; a reset through the relay is to come).
+    Close {
+        on: String,
+    },
+    Sleep(Duration),
+    /// Opens a connection and sends nothing (an idle client).
+    Open {
+        on: String,
+    },
+    /// Many clients at once: each connects (and is greeted, checked by one reply line), then
+    /// all send at the same moment (a barrier) and read their replies.
+    Burst(Burst),
+    /// SIGTERM to the server; observed: whether it exited within `within`.
+    Terminate {
+        within: Duration,
+    },
+    /// One HTTP request on a connection of its own, and what came back.
+    Exchange(Box<http::Exchange>),
+    /// The same HTTP request from many clients at once.
+    HttpBurst(Box<http::HttpBurst>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    pub clients: usize,
+    /// Sent by each client once connected; its one reply line is observed with the rest.
+    pub greet: Option<Vec<u8>>,
+    /// Sent by every client at once, after all have connected and been greeted.
+    pub send: Vec<u8>,
+    /// Reply lines each client reads after `send`.
+    pub replies: usize,
+    /// Every reply must have arrived this long after the barrier.
+    pub within: Duration,
+    /// All replies, as integers, must be exactly these numbers, each once (shared counters).
+    pub numbers: Option<(u64, u64)>,
+}
+
+/// A byte stream to the server.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// Opens connections to the server, and stops it.
+pub trait Connector: Sync {
+    fn connect(
+        &self,
+    ) -> impl std::future::Future<Output = std::io::Result<Option<Box<dyn Stream>>>> + Send;
+    /// The `Host` header requests carry: `127.0.0.1:PORT`, the address inside the box.
+    fn host(&self) -> String;
+    /// SIGTERM to the server; whether it exited within `within`.
+    fn terminate(&self, within: Duration) -> impl std::future::Future<Output = bool> + Send;
+}
+
+/// Runs `steps` and returns the case's observation: `{"steps": [one value per step]}`, plus
+/// `"captured": {...}` when steps captured values (later expectations may refer to them).
+/// Steps that expect nothing observe `null`; a failure to connect or a closed connection is
+/// observed as such, and later steps on that connection observe it too.
+pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
+    let mut connections: HashMap<String, tcp::Connection> = HashMap::new();
+    let mut captured = Map::new();
+    let mut observed = Vec::with_capacity(steps.len());
+    for step in steps {
+        let value = match step {
+            Step::Exchange(exchange) => http::exchange(connector, exchange, &mut captured).await,
+            Step::HttpBurst(burst) => http::burst(connector, burst, &captured).await,
+            other => tcp::run_step(connector, &mut connections, other).await,
+        };
+        observed.push(value);
+    }
+    if captured.is_empty() {
+        json!({ "steps": observed })
+    } else {
+        json!({ "steps": observed, "captured": captured })
+    }
+}

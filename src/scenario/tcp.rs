@@ -6,98 +6,21 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The connection a step uses when it names none.
-pub const MAIN: &str = "main";
+use super::{Burst, Connector, Step, Stream};
+
 /// A reply line longer than this is cut (and then cannot match).
 const MAX_LINE: usize = 64 * 1024;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// Writes `parts` one after another, `pause` apart (a message split across segments).
-    Send {
-        on: String,
-        parts: Vec<Vec<u8>>,
-        pause: Duration,
-    },
-    /// Reads the next `count` lines (`\n`, one `\r` before it dropped).
-    Lines {
-        on: String,
-        count: usize,
-        timeout: Duration,
-    },
-    /// Expects the server to close the connection (end of stream) within `timeout`.
-    Closed {
-        on: String,
-        timeout: Duration,
-    },
-    /// The judge closes the connection (orderly; a reset through the relay is to come).
-    Close {
-        on: String,
-    },
-    Sleep(Duration),
-    /// Opens a connection and sends nothing (an idle client).
-    Open {
-        on: String,
-    },
-    /// Many clients at once: each connects (and is greeted, checked by one reply line), then
-    /// all send at the same moment (a barrier) and read their replies.
-    Burst(Burst),
-    /// SIGTERM to the server; observed: whether it exited within `within`.
-    Terminate {
-        within: Duration,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Burst {
-    pub clients: usize,
-    /// Sent by each client once connected; its one reply line is observed with the rest.
-    pub greet: Option<Vec<u8>>,
-    /// Sent by every client at once, after all have connected and been greeted.
-    pub send: Vec<u8>,
-    /// Reply lines each client reads after `send`.
-    pub replies: usize,
-    /// Every reply must have arrived this long after the barrier.
-    pub within: Duration,
-    /// All replies, as integers, must be exactly these numbers, each once (shared counters).
-    pub numbers: Option<(u64, u64)>,
-}
-
-/// A byte stream to the server.
-pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-/// Opens connections to the server, and stops it.
-pub trait Connector: Sync {
-    fn connect(
-        &self,
-    ) -> impl std::future::Future<Output = std::io::Result<Option<Box<dyn Stream>>>> + Send;
-    /// SIGTERM to the server; whether it exited within `within`.
-    fn terminate(&self, within: Duration) -> impl std::future::Future<Output = bool> + Send;
-}
-
-struct Connection {
+pub(super) struct Connection {
     stream: Box<dyn Stream>,
     /// Bytes read but not yet returned as a line.
     buffer: Vec<u8>,
     eof: bool,
 }
 
-/// Runs `steps` and returns the case's observation: `{"steps": [one value per step]}`.
-/// Steps that expect nothing observe `null`; a failure to connect or a closed connection is
-/// observed as such, and later steps on that connection observe it too.
-pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
-    let mut connections: HashMap<String, Connection> = HashMap::new();
-    let mut observed = Vec::with_capacity(steps.len());
-    for step in steps {
-        observed.push(run_step(connector, &mut connections, step).await);
-    }
-    json!({ "steps": observed })
-}
-
-async fn open<'a, C: Connector>(
+pub(super) async fn open<'a, C: Connector>(
     connector: &C,
     connections: &'a mut HashMap<String, Connection>,
     on: &str,
@@ -120,7 +43,7 @@ async fn open<'a, C: Connector>(
     Ok(connections.get_mut(on).expect("inserted above"))
 }
 
-async fn run_step<C: Connector>(
+pub(super) async fn run_step<C: Connector>(
     connector: &C,
     connections: &mut HashMap<String, Connection>,
     step: &Step,
@@ -194,6 +117,8 @@ async fn run_step<C: Connector>(
         Step::Terminate { within } => {
             json!({ "exited_within_grace": connector.terminate(*within).await })
         }
+        // [`super::run`] gives these to the HTTP client.
+        Step::Exchange(_) | Step::HttpBurst(_) => Value::Null,
     }
 }
 
@@ -420,6 +345,7 @@ async fn read_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::{MAIN, run};
 
     /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
     /// `SLEEP` -> `SLEPT` after 200 ms (one client at a time when `serial`), `INCR` -> the
@@ -478,6 +404,10 @@ mod tests {
         async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
             Ok(Some(Box::new(stream)))
+        }
+
+        fn host(&self) -> String {
+            format!("127.0.0.1:{}", self.0)
         }
 
         async fn terminate(&self, _within: Duration) -> bool {
@@ -541,6 +471,10 @@ mod tests {
         impl Connector for Nobody {
             async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
                 Ok(None)
+            }
+
+            fn host(&self) -> String {
+                "127.0.0.1:8000".into()
             }
 
             async fn terminate(&self, _within: Duration) -> bool {

@@ -27,6 +27,8 @@ pub enum Kind {
     Python,
     /// The submission runs as a server; the judge drives it over TCP, step by step.
     Tcp,
+    /// The submission is an HTTP server; the judge sends requests (and TCP steps too).
+    Http,
 }
 
 impl Kind {
@@ -34,7 +36,12 @@ impl Kind {
         match self {
             Kind::Python => "python",
             Kind::Tcp => "tcp",
+            Kind::Http => "http",
         }
+    }
+
+    pub fn is_server(self) -> bool {
+        matches!(self, Kind::Tcp | Kind::Http)
     }
 }
 
@@ -49,6 +56,23 @@ pub struct ServerSpec {
     pub stop_grace: Duration,
     /// Every case gets a server of its own (fresh state, and a crash fails one case only).
     pub fresh_per_case: bool,
+    /// `http` kind: readiness is a GET of this path answered with anything but a 5xx.
+    /// `None`: readiness is an accepted connection.
+    pub ready_path: Option<String>,
+    /// The server gets a writable `DATA_DIR` that outlives restarts within a run.
+    pub data_dir: bool,
+}
+
+/// Which server a case of a server kind runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerStart {
+    /// The one already running (started if none is).
+    Shared,
+    /// A new server with an empty `DATA_DIR`.
+    Fresh,
+    /// The running server is stopped (SIGTERM, grace, kill) and started again with the same
+    /// `DATA_DIR`: what it persisted must survive.
+    Restart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +123,8 @@ pub struct Case {
     /// Kept by the judge; never enters the sandbox.
     pub expect: Pattern,
     /// What the judge does, for server kinds (`input` is then null).
-    pub steps: Vec<crate::scenario::tcp::Step>,
+    pub steps: Vec<crate::scenario::Step>,
+    pub server_start: ServerStart,
 }
 
 #[derive(Debug, Clone)]
@@ -376,19 +401,12 @@ impl<'a> Validator<'a> {
         let kind = match raw.kind.as_str() {
             "python" => Kind::Python,
             "tcp" => Kind::Tcp,
-            "http" => {
-                self.report(
-                    &[key("kind")],
-                    "kind \"http\" is not supported by this version of livejudge",
-                    "supported kinds: python, tcp",
-                );
-                Kind::Python
-            }
+            "http" => Kind::Http,
             other => {
                 self.report(
                     &[key("kind")],
                     format!("unknown kind \"{other}\""),
-                    "use kind = \"python\" (the harness imports and calls the submission) or \"tcp\" (the submission is a server the judge talks to)",
+                    "use kind = \"python\" (the harness imports and calls the submission), \"http\" or \"tcp\" (the submission is a server the judge talks to)",
                 );
                 Kind::Python
             }
@@ -463,15 +481,19 @@ impl<'a> Validator<'a> {
         });
 
         let harness_file = match &raw.harness {
-            Some(_) if kind == Kind::Tcp => {
+            Some(_) if kind.is_server() => {
                 self.report(
                     &[key("harness")],
-                    "a tcp task has no harness: the judge itself talks to the server",
+                    format!(
+                        "a{} {} task has no harness: the judge itself talks to the server",
+                        if kind == Kind::Http { "n" } else { "" },
+                        kind.name()
+                    ),
                     "remove [harness]; write each case's steps instead",
                 );
                 PathBuf::new()
             }
-            None if kind == Kind::Tcp => PathBuf::new(),
+            None if kind.is_server() => PathBuf::new(),
             Some(h) if !is_contained(&h.file) => {
                 self.report(
                     &[key("harness"), key("file")],
@@ -551,7 +573,7 @@ impl<'a> Validator<'a> {
                 self.report(
                     &[key("server")],
                     "a python task has no server",
-                    "remove [server], or use kind = \"tcp\"",
+                    "remove [server], or use kind = \"http\" or \"tcp\"",
                 );
             }
             return None;
@@ -588,12 +610,37 @@ impl<'a> Validator<'a> {
                 );
             }
         }
+        let ready_path = match (&raw.ready_path, kind) {
+            (Some(path), Kind::Http) if path.starts_with('/') && !path.contains(' ') => {
+                Some(path.clone())
+            }
+            (Some(_), Kind::Http) => {
+                self.report(
+                    &[key("server"), key("ready_path")],
+                    "ready_path must be a path that starts with /",
+                    "write ready_path = \"/health\"",
+                );
+                None
+            }
+            (Some(_), _) => {
+                self.report(
+                    &[key("server"), key("ready_path")],
+                    "ready_path is for http tasks",
+                    "a tcp server is ready when it accepts a connection; remove ready_path",
+                );
+                None
+            }
+            (None, Kind::Http) => Some("/".to_owned()),
+            (None, _) => None,
+        };
         Some(ServerSpec {
             command,
             port,
             start_timeout,
             stop_grace,
             fresh_per_case: raw.fresh_per_case,
+            ready_path,
+            data_dir: raw.data_dir,
         })
     }
 
@@ -774,8 +821,8 @@ impl<'a> Validator<'a> {
                     ),
                 );
             }
-            if kind == Kind::Tcp {
-                if let Some(case) = self.server_case(i, case, group, points, wall_time) {
+            if kind.is_server() {
+                if let Some(case) = self.server_case(i, kind, case, group, points, wall_time) {
                     cases.push(case);
                 }
                 continue;
@@ -784,7 +831,14 @@ impl<'a> Validator<'a> {
                 self.report(
                     &at("steps"),
                     "steps belong to server kinds",
-                    "a python case has input and expect; use kind = \"tcp\" for steps",
+                    "a python case has input and expect; use kind = \"http\" or \"tcp\" for steps",
+                );
+            }
+            if case.server.is_some() {
+                self.report(
+                    &at("server"),
+                    "server belongs to server kinds",
+                    "remove it: a python case runs in the harness",
                 );
             }
             let input = self.case_value(
@@ -836,6 +890,7 @@ impl<'a> Validator<'a> {
                     input,
                     expect,
                     steps: Vec::new(),
+                    server_start: ServerStart::Shared,
                 });
             }
         }
@@ -846,6 +901,7 @@ impl<'a> Validator<'a> {
     fn server_case(
         &mut self,
         i: usize,
+        kind: Kind,
         case: &RawCase,
         group: String,
         points: u32,
@@ -861,7 +917,10 @@ impl<'a> Validator<'a> {
             if present {
                 self.report(
                     &at(field),
-                    format!("a tcp case has no {field}: its steps say what to send and expect"),
+                    format!(
+                        "a {} case has no {field}: its steps say what to send and expect",
+                        kind.name()
+                    ),
                     "write steps = [{ send = \"PING\\n\" }, { expect = \"PONG\" }]",
                 );
             }
@@ -874,7 +933,20 @@ impl<'a> Validator<'a> {
             );
             return None;
         };
-        match steps::parse(raw_steps) {
+        let server_start = match case.server.as_deref() {
+            None | Some("shared") => ServerStart::Shared,
+            Some("fresh") => ServerStart::Fresh,
+            Some("restart") => ServerStart::Restart,
+            Some(other) => {
+                self.report(
+                    &at("server"),
+                    format!("unknown server start \"{other}\""),
+                    "write server = \"fresh\" (a new server, empty DATA_DIR) or \"restart\" (stop and start again, same DATA_DIR); the default is the running one",
+                );
+                ServerStart::Shared
+            }
+        };
+        match steps::parse(raw_steps, kind == Kind::Http) {
             Ok((steps, expected)) => match Pattern::parse(&expected) {
                 Ok(expect) => Some(Case {
                     id: case.id.clone(),
@@ -887,6 +959,7 @@ impl<'a> Validator<'a> {
                     input: Value::Null,
                     expect,
                     steps,
+                    server_start,
                 }),
                 Err(e) => {
                     // Paths inside the expectation: $.steps[N].lines[M] -> steps[N].expect[M].

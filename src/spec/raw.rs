@@ -61,6 +61,9 @@ pub struct RawServer {
     pub stop_grace: Option<Duration>,
     #[serde(default)]
     pub fresh_per_case: bool,
+    pub ready_path: Option<String>,
+    #[serde(default)]
+    pub data_dir: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,4 +101,5 @@ pub struct RawCase {
     pub expect: Option<toml::Value>,
     pub expect_file: Option<String>,
     pub steps: Option<Vec<toml::Value>>,
+    pub server: Option<String>,
 }

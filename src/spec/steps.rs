@@ -6,10 +6,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::compare::Segment;
-use crate::scenario::tcp::{Burst, MAIN, Step};
+use crate::scenario::http::{Body, BodyAs, Exchange, HttpBurst, Observe, Request, ValuePath};
+use crate::scenario::{Burst, MAIN, Step};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_PAUSE: Duration = Duration::from_millis(50);
+/// How long a request step waits for its whole response, unless it says.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const ACTIONS: &str = "send, expect, expect_closed, close, sleep, open, burst or terminate";
 
 /// A problem at a path below the case's `steps`.
@@ -31,8 +34,9 @@ fn error(path: Vec<Segment>, message: impl Into<String>, help: impl Into<String>
     }
 }
 
-/// The executor's steps and the expected observation, or every problem found.
-pub fn parse(raw: &[toml::Value]) -> Result<(Vec<Step>, Value), Vec<StepError>> {
+/// The executor's steps and the expected observation, or every problem found. `http` allows
+/// request steps (and HTTP bursts) besides the line steps.
+pub fn parse(raw: &[toml::Value], http: bool) -> Result<(Vec<Step>, Value), Vec<StepError>> {
     let mut steps = Vec::new();
     let mut expected = Vec::new();
     let mut errors = Vec::new();
@@ -52,7 +56,25 @@ pub fn parse(raw: &[toml::Value]) -> Result<(Vec<Step>, Value), Vec<StepError>> 
             ));
             continue;
         };
-        match parse_step(table, &at) {
+        let is_request = table.contains_key("request")
+            || table
+                .get("burst")
+                .and_then(|b| b.as_table())
+                .is_some_and(|b| b.contains_key("request"));
+        if is_request && !http {
+            errors.push(error(
+                at(&[]),
+                "request steps belong to http tasks",
+                "use kind = \"http\", or write send/expect steps for a tcp server",
+            ));
+            continue;
+        }
+        let parsed = if table.contains_key("request") {
+            parse_exchange(table, &at)
+        } else {
+            parse_step(table, &at)
+        };
+        match parsed {
             Ok((step, expect)) => {
                 steps.push(step);
                 expected.push(expect);
@@ -134,37 +156,9 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
             MAIN.to_owned()
         }
     };
-    let duration =
-        |field: &str, default: Duration, errors: &mut Vec<StepError>| match table.get(field) {
-            None => default,
-            Some(toml::Value::String(text)) => match super::units::parse_duration(text) {
-                Ok(d) if d <= Duration::from_secs(600) => d,
-                Ok(_) => {
-                    errors.push(error(
-                        at(&[field]),
-                        format!("{field} is longer than 10 minutes"),
-                        "use a shorter duration",
-                    ));
-                    default
-                }
-                Err(e) => {
-                    errors.push(error(
-                        at(&[field]),
-                        e,
-                        "write a duration such as \"500ms\" or \"2s\"",
-                    ));
-                    default
-                }
-            },
-            Some(_) => {
-                errors.push(error(
-                    at(&[field]),
-                    format!("{field} must be a duration string"),
-                    "write a duration such as \"500ms\" or \"2s\"",
-                ));
-                default
-            }
-        };
+    let duration = |field: &str, default: Duration, errors: &mut Vec<StepError>| {
+        duration_field(table, field, default, at, errors)
+    };
     let timeout = duration("timeout", DEFAULT_TIMEOUT, &mut errors);
     let pause = duration("pause", DEFAULT_PAUSE, &mut errors);
     let action = actions[0];
@@ -227,6 +221,9 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
             }
         }
         "terminate" => parse_terminate(value, &at(&["terminate"])),
+        "burst" if value.as_table().is_some_and(|b| b.contains_key("request")) => {
+            parse_http_burst(value, &at(&["burst"]))
+        }
         "burst" => parse_burst(value, &at(&["burst"])),
         _ => unreachable!("actions are listed above"),
     };
@@ -464,6 +461,389 @@ fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), V
     ))
 }
 
+/// The step's duration field, or `default`; problems go to `errors`.
+fn duration_field(
+    table: &toml::Table,
+    field: &str,
+    default: Duration,
+    at: At,
+    errors: &mut Vec<StepError>,
+) -> Duration {
+    match table.get(field) {
+        None => default,
+        Some(toml::Value::String(text)) => match super::units::parse_duration(text) {
+            Ok(d) if d <= Duration::from_secs(600) => d,
+            Ok(_) => {
+                errors.push(error(
+                    at(&[field]),
+                    format!("{field} is longer than 10 minutes"),
+                    "use a shorter duration",
+                ));
+                default
+            }
+            Err(e) => {
+                errors.push(error(
+                    at(&[field]),
+                    e,
+                    "write a duration such as \"500ms\" or \"2s\"",
+                ));
+                default
+            }
+        },
+        Some(_) => {
+            errors.push(error(
+                at(&[field]),
+                format!("{field} must be a duration string"),
+                "write a duration such as \"500ms\" or \"2s\"",
+            ));
+            default
+        }
+    }
+}
+
+const REQUEST_HELP: &str = "write request = \"POST /invoices/total\", with headers, query, json or body, auth, expect = { status = 200, body = { ... } } and capture as needed";
+
+/// The request a step (or a burst) makes: `request = "METHOD /path"` and its companions.
+fn parse_request(table: &toml::Table, at: At, errors: &mut Vec<StepError>) -> Request {
+    let mut request = Request {
+        method: String::new(),
+        path: String::new(),
+        query: Vec::new(),
+        headers: Vec::new(),
+        body: None,
+        basic_auth: None,
+    };
+    match table.get("request").and_then(|r| r.as_str()) {
+        Some(line) => {
+            let mut words = line.split_whitespace();
+            match (words.next(), words.next(), words.next()) {
+                (Some(method), Some(path), None)
+                    if hyper::Method::from_bytes(method.as_bytes()).is_ok()
+                        && path.starts_with('/')
+                        && path.parse::<hyper::Uri>().is_ok() =>
+                {
+                    request.method = method.to_owned();
+                    request.path = path.to_owned();
+                }
+                _ => errors.push(error(
+                    at(&["request"]),
+                    format!("{line:?} is not \"METHOD /path\""),
+                    "write request = \"GET /health\" (the path starts with /, no spaces; put ?a=b in it or use query)",
+                )),
+            }
+        }
+        None => errors.push(error(
+            at(&["request"]),
+            "request must be a string",
+            REQUEST_HELP,
+        )),
+    }
+    let pairs = |field: &str, errors: &mut Vec<StepError>| -> Vec<(String, String)> {
+        let Some(value) = table.get(field) else {
+            return Vec::new();
+        };
+        let Some(entries) = value.as_table() else {
+            errors.push(error(
+                at(&[field]),
+                format!("{field} must be a table of names and values"),
+                format!("write {field} = {{ name = \"value\" }}"),
+            ));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, value) in entries {
+            match value {
+                toml::Value::String(s) => out.push((name.clone(), s.clone())),
+                toml::Value::Integer(n) => out.push((name.clone(), n.to_string())),
+                toml::Value::Boolean(b) => out.push((name.clone(), b.to_string())),
+                _ => errors.push(error(
+                    at(&[field, name]),
+                    "a value must be a string or a number",
+                    format!("write {field} = {{ {name} = \"...\" }}"),
+                )),
+            }
+        }
+        out
+    };
+    request.query = pairs("query", errors);
+    request.headers = pairs("headers", errors);
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        let valid = hyper::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+            && hyper::header::HeaderValue::from_str(value).is_ok();
+        if !valid {
+            errors.push(error(
+                at(&["headers", name]),
+                format!("header {i} ({name:?}: {value:?}) cannot be sent"),
+                "header names are tokens (letters, digits, -) and values visible ASCII",
+            ));
+        }
+    }
+    match (table.get("json"), table.get("body")) {
+        (Some(_), Some(_)) => errors.push(error(
+            at(&["body"]),
+            "a request has json or body, not both",
+            "json = { ... } sends JSON; body = \"...\" sends the text as it is",
+        )),
+        (Some(json), None) => request.body = Some(Body::Json(to_json(json))),
+        (None, Some(body)) => match parse_parts(body, &at(&["body"])) {
+            Ok(parts) => request.body = Some(Body::Raw(parts.concat())),
+            Err(mut found) => errors.append(&mut found),
+        },
+        (None, None) => {}
+    }
+    if let Some(auth) = table.get("auth") {
+        let field = |name: &str| {
+            auth.as_table()
+                .and_then(|t| t.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        match (
+            field("user"),
+            field("password"),
+            auth.as_table().map(|t| t.len()),
+        ) {
+            (Some(user), Some(password), Some(2)) => request.basic_auth = Some((user, password)),
+            _ => errors.push(error(
+                at(&["auth"]),
+                "auth needs user and password",
+                "write auth = { user = \"ann\", password = \"secret\" } (HTTP Basic)",
+            )),
+        }
+    }
+    request
+}
+
+/// `status = 200`, `[200, 201]` or `"4xx"` as a pattern.
+fn status_pattern(value: &toml::Value, path: Vec<Segment>) -> Result<Value, StepError> {
+    let help = "write status = 200, status = [200, 201] or status = \"4xx\"";
+    let code = |v: &toml::Value| {
+        v.as_integer()
+            .filter(|n| (100..=599).contains(n))
+            .map(Value::from)
+    };
+    match value {
+        toml::Value::Integer(_) => {
+            code(value).ok_or_else(|| error(path, "a status is a number from 100 to 599", help))
+        }
+        toml::Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(code)
+            .collect::<Option<Vec<_>>>()
+            .map(|codes| json!({ "$one_of": codes }))
+            .ok_or_else(|| error(path, "each status is a number from 100 to 599", help)),
+        toml::Value::String(class)
+            if class.len() == 3
+                && class.ends_with("xx")
+                && ('1'..='5').contains(&class.chars().next().unwrap_or('0')) =>
+        {
+            let hundreds = i64::from(class.as_bytes()[0] - b'0') * 100;
+            Ok(json!({ "$range": [hundreds, hundreds + 99] }))
+        }
+        _ => Err(error(path, "not a status", help)),
+    }
+}
+
+/// The expected observation of a request step: `expect = { status, headers, body | text }`.
+fn parse_response_expectation(
+    table: &toml::Table,
+    at: At,
+    errors: &mut Vec<StepError>,
+) -> (Observe, Value) {
+    let mut observe = Observe::default();
+    let mut expected = serde_json::Map::new();
+    let help = "write expect = { status = 200, headers = { \"Content-Type\" = { \"$regex\" = \"^application/json\" } }, body = { ... } } (or text = \"...\")";
+    let Some(expect) = table.get("expect") else {
+        expected.insert("status".into(), json!({ "$type": "int" }));
+        return (observe, Value::Object(expected));
+    };
+    let Some(expect) = expect.as_table() else {
+        errors.push(error(at(&["expect"]), "expect must be a table", help));
+        return (observe, Value::Object(expected));
+    };
+    for name in expect.keys() {
+        if !["status", "headers", "body", "text"].contains(&name.as_str()) {
+            errors.push(error(
+                at(&["expect", name]),
+                format!("unknown expectation \"{name}\""),
+                help,
+            ));
+        }
+    }
+    match expect.get("status") {
+        None => {
+            expected.insert("status".into(), json!({ "$type": "int" }));
+        }
+        Some(status) => match status_pattern(status, at(&["expect", "status"])) {
+            Ok(pattern) => {
+                expected.insert("status".into(), pattern);
+            }
+            Err(e) => errors.push(e),
+        },
+    }
+    if let Some(headers) = expect.get("headers") {
+        match headers.as_table() {
+            Some(headers) => {
+                let mut wanted = serde_json::Map::new();
+                for (name, pattern) in headers {
+                    let lower = name.to_ascii_lowercase();
+                    observe.headers.push(lower.clone());
+                    wanted.insert(lower, to_json(pattern));
+                }
+                expected.insert("headers".into(), Value::Object(wanted));
+            }
+            None => errors.push(error(
+                at(&["expect", "headers"]),
+                "headers must be a table of names and patterns",
+                help,
+            )),
+        }
+    }
+    match (expect.get("body"), expect.get("text")) {
+        (Some(_), Some(_)) => errors.push(error(
+            at(&["expect", "text"]),
+            "expect a JSON body or a text body, not both",
+            help,
+        )),
+        (Some(body), None) => {
+            observe.body = BodyAs::Json;
+            expected.insert("body".into(), to_json(body));
+        }
+        (None, Some(text)) => {
+            observe.body = BodyAs::Text;
+            expected.insert("text".into(), to_json(text));
+        }
+        (None, None) => {}
+    }
+    (observe, Value::Object(expected))
+}
+
+fn parse_exchange(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepError>> {
+    const KNOWN: [&str; 9] = [
+        "request", "query", "headers", "json", "body", "auth", "expect", "capture", "timeout",
+    ];
+    let mut errors = Vec::new();
+    for name in table.keys() {
+        if !KNOWN.contains(&name.as_str()) {
+            errors.push(error(
+                at(&[name]),
+                format!("unknown field \"{name}\" in a request step"),
+                format!("a request step has {}", KNOWN.join(", ")),
+            ));
+        }
+    }
+    let request = parse_request(table, at, &mut errors);
+    let (observe, expected) = parse_response_expectation(table, at, &mut errors);
+    let mut captures = Vec::new();
+    if let Some(capture) = table.get("capture") {
+        let help = "write capture = { note_id = \"$.id\" }, then use {{note_id}} in later steps";
+        match capture.as_table() {
+            Some(entries) => {
+                for (name, path) in entries {
+                    let valid_name = !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    match path.as_str().map(ValuePath::parse) {
+                        Some(Ok(path)) if valid_name => captures.push((name.clone(), path)),
+                        Some(Err(e)) => errors.push(error(at(&["capture", name]), e, help)),
+                        _ => errors.push(error(
+                            at(&["capture", name]),
+                            "a capture is a name (letters, digits, _) and a path string",
+                            help,
+                        )),
+                    }
+                }
+            }
+            None => errors.push(error(at(&["capture"]), "capture must be a table", help)),
+        }
+    }
+    let timeout = duration_field(table, "timeout", DEFAULT_REQUEST_TIMEOUT, at, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        Step::Exchange(Box::new(Exchange {
+            request,
+            observe,
+            captures,
+            timeout,
+        })),
+        expected,
+    ))
+}
+
+fn parse_http_burst(
+    value: &toml::Value,
+    path: &[Segment],
+) -> Result<(Step, Value), Vec<StepError>> {
+    const KNOWN: [&str; 10] = [
+        "clients", "request", "query", "headers", "json", "body", "auth", "status", "within",
+        "timeout",
+    ];
+    let help =
+        "write burst = { clients = 20, request = \"GET /slow\", status = 200, within = \"2s\" }";
+    let Some(table) = value.as_table() else {
+        return Err(vec![error(path.to_vec(), "burst must be a table", help)]);
+    };
+    let at = |more: &[&str]| {
+        let mut here = path.to_vec();
+        here.extend(more.iter().map(|k| key(k)));
+        here
+    };
+    let mut errors = Vec::new();
+    for name in table.keys() {
+        if !KNOWN.contains(&name.as_str()) {
+            errors.push(error(
+                at(&[name]),
+                format!("unknown burst field \"{name}\""),
+                help,
+            ));
+        }
+    }
+    let clients = match table.get("clients").and_then(|c| c.as_integer()) {
+        Some(n) if (1..=1000).contains(&n) => n as usize,
+        _ => {
+            errors.push(error(
+                at(&["clients"]),
+                "clients must be a number from 1 to 1000",
+                help,
+            ));
+            1
+        }
+    };
+    let request = parse_request(table, &at, &mut errors);
+    let status = match table.get("status").and_then(|s| s.as_integer()) {
+        Some(code) if (100..=599).contains(&code) => code,
+        _ => {
+            errors.push(error(
+                at(&["status"]),
+                "a burst expects one status, a number from 100 to 599",
+                help,
+            ));
+            200
+        }
+    };
+    let within = match table.get("within") {
+        Some(_) => duration_field(table, "within", Duration::ZERO, &at, &mut errors),
+        None => {
+            errors.push(error(at(&["within"]), "burst needs within", help));
+            Duration::ZERO
+        }
+    };
+    let timeout = duration_field(table, "timeout", DEFAULT_REQUEST_TIMEOUT, &at, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        Step::HttpBurst(Box::new(HttpBurst {
+            clients,
+            request,
+            within,
+            timeout,
+        })),
+        json!({ "in_time": true, "statuses": { status.to_string(): clients } }),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,7 +864,7 @@ mod tests {
                 { burst = { clients = 3, greet = "PING\n", greet_reply = "PONG", send = "SLEEP 5\n", reply = "SLEPT 5", within = "2s" } },
                 { terminate = { within = "2s" } },
             ]"#,
-        ))
+        ), false)
         .unwrap_or_else(|e| panic!("{}", e[0].message));
         assert_eq!(
             parsed[0],
@@ -517,15 +897,18 @@ mod tests {
 
     #[test]
     fn every_problem_is_named_by_its_path() {
-        let Err(errors) = parse(&steps(
-            r#"[
+        let Err(errors) = parse(
+            &steps(
+                r#"[
                 { send = "A", expect = "B" },
                 { expect_closed = "yes" },
                 { sleep = "soon" },
                 { burst = { clients = 0, send = "X\n", reply = "Y" } },
                 "PING",
             ]"#,
-        )) else {
+            ),
+            false,
+        ) else {
             panic!("accepted");
         };
         let found: Vec<(String, String)> = errors
@@ -561,5 +944,81 @@ mod tests {
                 ("$[4]".to_owned(), "a step must be a table".to_owned()),
             ]
         );
+    }
+    #[test]
+    fn request_steps_become_exchanges_and_their_expectations() {
+        let (parsed, expected) = parse(
+            &steps(
+                r#"[
+                { request = "POST /invoices/total", headers = { "Content-Type" = "text/plain" }, body = ["{\"a\": \"", [0xFF], "\"}"], expect = { status = "4xx", headers = { "Content-Type" = { "$regex" = "json" } }, body = { error = { "$type" = "string" } } } },
+                { request = "GET /notes/{{id}}", query = { page = 2 }, auth = { user = "ann", password = "pw" }, capture = { id = "$.id" }, expect = { status = [200, 201], text = "ok" } },
+                { request = "GET /health" },
+                { burst = { clients = 5, request = "GET /slow", status = 200, within = "2s" } },
+                { open = true, on = "idle" },
+            ]"#,
+            ),
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{}", e[0].message));
+        let Step::Exchange(first) = &parsed[0] else {
+            panic!("{:?}", parsed[0]);
+        };
+        assert_eq!(first.request.method, "POST");
+        assert_eq!(
+            first.request.body,
+            Some(Body::Raw(b"{\"a\": \"\xFF\"}".to_vec()))
+        );
+        assert_eq!(first.observe.headers, ["content-type"]);
+        assert_eq!(first.observe.body, BodyAs::Json);
+        let Step::Exchange(second) = &parsed[1] else {
+            panic!("{:?}", parsed[1]);
+        };
+        assert_eq!(second.request.query, [("page".to_owned(), "2".to_owned())]);
+        assert_eq!(
+            second.request.basic_auth,
+            Some(("ann".to_owned(), "pw".to_owned()))
+        );
+        assert_eq!(second.captures[0].0, "id");
+        assert!(matches!(parsed[3], Step::HttpBurst(_)));
+        assert_eq!(
+            expected,
+            json!({"steps": [
+                {"status": {"$range": [400, 499]}, "headers": {"content-type": {"$regex": "json"}}, "body": {"error": {"$type": "string"}}},
+                {"status": {"$one_of": [200, 201]}, "text": "ok"},
+                {"status": {"$type": "int"}},
+                {"in_time": true, "statuses": {"200": 5}},
+                null,
+            ]})
+        );
+    }
+
+    #[test]
+    fn request_steps_name_their_problems() {
+        let Err(errors) = parse(
+            &steps(
+                r#"[
+                { request = "FETCH", expect = { status = 99, bodyy = 1 } },
+                { request = "GET /a", json = {}, body = "x", capture = { "bad name" = "$.id" } },
+            ]"#,
+            ),
+            true,
+        ) else {
+            panic!("accepted");
+        };
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "\"FETCH\" is not \"METHOD /path\"",
+                "unknown expectation \"bodyy\"",
+                "a status is a number from 100 to 599",
+                "a request has json or body, not both",
+                "a capture is a name (letters, digits, _) and a path string",
+            ]
+        );
+        let Err(errors) = parse(&steps(r#"[{ request = "GET /" }]"#), false) else {
+            panic!("a tcp task took a request");
+        };
+        assert_eq!(errors[0].message, "request steps belong to http tasks");
     }
 }

@@ -353,6 +353,7 @@ pub fn box_dirs(root: &Path) -> livejudge::sandbox::Dirs {
         run: root.join("run"),
         judge: root.join("judge"),
         tmp: root.join("tmp"),
+        data: None,
     };
     for dir in [&dirs.run, &dirs.judge, &dirs.tmp] {
         std::fs::create_dir_all(dir).unwrap();
