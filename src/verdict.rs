@@ -76,6 +76,25 @@ pub struct CaseResult {
 
 /// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
 /// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
+/// Within each step, a request that got no answer first, then a response's status, its
+/// headers, and the rest: a wrong status usually explains what follows it.
+fn order_by_step(mismatches: &mut [crate::compare::Mismatch]) {
+    let rank = |path: &str| {
+        let rest = path.strip_prefix("$.steps[").unwrap_or("");
+        let (index, after) = rest.split_once(']').unwrap_or(("", ""));
+        let index: usize = index.parse().unwrap_or(usize::MAX);
+        let part = match after {
+            // No answer at all: nothing else about the step matters as much.
+            ".error" => 0,
+            ".status" => 1,
+            headers if headers.starts_with(".headers") => 2,
+            _ => 3,
+        };
+        (index, part)
+    };
+    mismatches.sort_by_key(|m| rank(&m.path));
+}
+
 pub fn judge(
     case: &Case,
     observed: &CaseObservation,
@@ -114,6 +133,9 @@ pub fn judge(
                 (Verdict::Pass, String::new())
             } else {
                 mismatches = comparison.mismatches;
+                if !case.steps.is_empty() {
+                    order_by_step(&mut mismatches);
+                }
                 diff = comparison.diff;
                 (Verdict::Wrong, mismatch_summary(&mismatches))
             }

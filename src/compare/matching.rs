@@ -377,7 +377,7 @@ pub fn describe(pattern: &Pattern) -> String {
             "[{}] in any order",
             items.iter().map(describe).collect::<Vec<_>>().join(", ")
         ),
-        Pattern::Type(ValueType::Any) => "anything".to_owned(),
+        Pattern::Type(ValueType::Any) => "any JSON value".to_owned(),
         Pattern::Type(t) => format!("any {}", t.name()),
         Pattern::Approx {
             value,
@@ -484,6 +484,7 @@ pub fn project(pattern: &Pattern, actual: Option<&Value>) -> Value {
             }
             Value::Array(out)
         }
+        Pattern::Type(ValueType::Any) => Value::String("<any JSON value>".into()),
         Pattern::Type(t) => Value::String(format!("<any {}>", t.name())),
         Pattern::Approx { .. } | Pattern::Regex(_) | Pattern::OneOf(_) | Pattern::Range { .. } => {
             Value::String(format!("<{}>", describe(pattern)))

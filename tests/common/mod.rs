@@ -188,6 +188,9 @@ pub fn real_python() -> (PathBuf, PathBuf) {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Solutions {
+    /// Each rejected solution fails exactly its `fails`, no other case.
+    #[serde(default)]
+    pub exact: bool,
     pub rejected: std::collections::BTreeMap<String, RejectedExpectation>,
 }
 
@@ -318,6 +321,13 @@ pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
         let expectation = &expected.rejected[stem];
         assert_eq!(submission["passed"], false, "{stem} must fail");
         assert!(submission["problem"].is_null(), "{stem} loads fine");
+        if expected.exact {
+            let mut fails = expectation.fails.clone();
+            fails.sort();
+            let mut failed = failed_ids(submission);
+            failed.sort();
+            assert_eq!(failed, fails, "{stem} fails exactly the cases solutions.toml names");
+        }
         for id in &expectation.fails {
             let case = case(submission, id);
             assert_eq!(case["passed"], false, "{stem} must fail {id}");
