@@ -40,11 +40,7 @@ fn rejected(stem: &str) -> std::path::PathBuf {
 
 #[test]
 fn a_wrong_body_is_shown_by_path_and_as_a_diff() {
-    let run = run(&[
-        "grade",
-        TASK,
-        &relative(&rejected("no_two_decimals")),
-    ]);
+    let run = run(&["grade", TASK, &relative(&rejected("no_two_decimals"))]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let out = &run.stdout;
     // Every mismatching path of the example, not just the first.
@@ -92,7 +88,10 @@ fn an_html_error_page_is_reported_as_not_json() {
     );
     // The framework's own request log is shown under the failing case.
     assert!(
-        case["stderr"].as_str().unwrap().contains("GET /invoices/total"),
+        case["stderr"]
+            .as_str()
+            .unwrap()
+            .contains("GET /invoices/total"),
         "{case}"
     );
 }

@@ -251,20 +251,13 @@ async fn send<C: Connector>(
                 body,
             })
         };
-        // The connection is driven alongside; its own end (the server closing) is not an
-        // error once the response is complete.
+        // The connection is driven alongside. When it ends first (the server closed or
+        // reset it), the response says whether what came before was complete.
         tokio::pin!(connection);
         tokio::pin!(respond);
-        loop {
-            tokio::select! {
-                response = &mut respond => return response,
-                done = &mut connection => {
-                    if let Err(e) = done {
-                        return Err(describe_error(e));
-                    }
-                    return (&mut respond).await;
-                }
-            }
+        tokio::select! {
+            response = &mut respond => response,
+            _ = &mut connection => respond.await,
         }
     };
     match tokio::time::timeout(timeout, exchange).await {

@@ -326,7 +326,10 @@ pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
             fails.sort();
             let mut failed = failed_ids(submission);
             failed.sort();
-            assert_eq!(failed, fails, "{stem} fails exactly the cases solutions.toml names");
+            assert_eq!(
+                failed, fails,
+                "{stem} fails exactly the cases solutions.toml names"
+            );
         }
         for id in &expectation.fails {
             let case = case(submission, id);
