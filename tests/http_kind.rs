@@ -1,0 +1,123 @@
+//! The http kind end to end, under strict isolation (tests/tasks/notes-http and
+//! tests/submissions/notes-http): captures, Basic auth, query strings, text bodies, a
+//! DATA_DIR that survives a restart and is empty on a fresh server, an HTTP burst, an idle
+//! connection, and servers that hang up, never get ready or crash at start.
+
+mod common;
+
+use common::*;
+
+fn grade(submission: &str) -> (Run, serde_json::Value) {
+    let path = format!("tests/submissions/notes-http/{submission}");
+    let run = run(&[
+        "--isolation",
+        "strict",
+        "--tasks",
+        "tests/tasks",
+        "grade",
+        "notes-http",
+        path.as_str(),
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_matches_schema(&report);
+    (run, report)
+}
+
+#[test]
+fn a_correct_server_passes_every_case_with_captures_restarts_and_a_burst() {
+    let (run, report) = grade("good.py");
+    assert_eq!(run.code, 0, "{report}");
+    assert_eq!(report["kind"], "http");
+    let submission = submission(&report, 0);
+    // First start, the restart of survives-restart, the fresh server of fresh-is-empty.
+    assert_eq!(submission["attempts"], 3, "{submission}");
+    assert_eq!(submission["server_ready_ms"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn notes_kept_in_memory_do_not_survive_the_restart() {
+    let (run, report) = grade("forgets_on_restart.py");
+    assert_eq!(run.code, 1);
+    assert_eq!(failed_ids(submission(&report, 0)), ["survives-restart"]);
+    let case = case(submission(&report, 0), "survives-restart");
+    assert_eq!(
+        case["mismatches"][0]["message"], "expected 200, got 404",
+        "the status comes first: {case}"
+    );
+}
+
+#[test]
+fn a_one_request_at_a_time_server_fails_the_burst_and_the_idle_holder() {
+    let (run, report) = grade("serial.py");
+    assert_eq!(run.code, 1);
+    assert_eq!(failed_ids(submission(&report, 0)), ["burst", "idle-holder"]);
+    let idle = case(submission(&report, 0), "idle-holder");
+    let message = idle["message"].as_str().unwrap();
+    assert!(
+        message
+            .contains("$.steps[1].error: unexpected key (value \"no complete answer within 2s\")"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_server_that_hangs_up_is_reported_and_later_steps_say_what_they_missed() {
+    let (run, report) = grade("hangs_up.py");
+    assert_eq!(run.code, 1);
+    let case = case(submission(&report, 0), "create-and-read");
+    let lines: Vec<String> = case["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["path"].as_str().unwrap(),
+                m["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines[0],
+        "$.steps[0].error: unexpected key (value \"the server closed the connection without a complete answer\")"
+    );
+    assert!(
+        lines.contains(
+            &"$.steps[1].error: unexpected key (value \"{{note_id}} was not captured by an earlier step\")"
+                .to_owned()
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_below_500_is_not_ready() {
+    let (run, report) = grade("never_ready.py");
+    assert_eq!(run.code, 1);
+    let problem = &submission(&report, 0)["problem"];
+    assert_eq!(problem["kind"], "server-not-ready", "{problem}");
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("GET /health on port 8000 inside the box never got an answer below 500"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_server_that_crashes_at_start_shows_its_traceback() {
+    let (run, report) = grade("crashes_at_start.py");
+    assert_eq!(run.code, 1);
+    let problem = &submission(&report, 0)["problem"];
+    assert_eq!(problem["kind"], "server-exited", "{problem}");
+    assert!(
+        problem["details"]
+            .as_str()
+            .unwrap()
+            .contains("KeyError: 'DATA_DIRECTORY'"),
+        "{problem}"
+    );
+}
