@@ -81,10 +81,10 @@ const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
         "unknown kind \"grpc\"",
     ),
     (
-        "planned-kind",
-        "task.toml:2:8",
-        Some("kind"),
-        "kind \"http\" is not supported by this version",
+        "bad-request-step",
+        "task.toml:9:11",
+        Some("cases[0].steps[0].request"),
+        "\"FETCH\" is not \"METHOD /path\"",
     ),
     (
         "missing-fixture",

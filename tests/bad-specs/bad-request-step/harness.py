@@ -1,2 +1,0 @@
-def run_case(module, case):
-    return case
