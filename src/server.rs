@@ -157,7 +157,7 @@ impl Server {
     }
 
     async fn answers(&self, probe: &Probe) -> bool {
-        let Ok(Some(stream)) = self.connect().await else {
+        let Ok(Some(relay::Inbound { stream, .. })) = self.connect().await else {
             return false;
         };
         match probe {
@@ -169,7 +169,7 @@ impl Server {
     }
 
     /// A connection to the server (None while nothing listens on its port).
-    pub async fn connect(&self) -> std::io::Result<Option<tokio::net::UnixStream>> {
+    pub async fn connect(&self) -> std::io::Result<Option<relay::Inbound>> {
         relay::connect_inbound(&self.plan, self.port).await
     }
 
@@ -247,10 +247,19 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) 
 }
 
 impl crate::scenario::Connector for Server {
-    async fn connect(&self) -> std::io::Result<Option<Box<dyn crate::scenario::Stream>>> {
+    async fn connect(&self) -> std::io::Result<Option<crate::scenario::Opened>> {
         Ok(Server::connect(self)
             .await?
-            .map(|stream| Box::new(stream) as Box<dyn crate::scenario::Stream>))
+            .map(|inbound| crate::scenario::Opened {
+                stream: Box::new(inbound.stream),
+                link: Some(inbound.id.0),
+            }))
+    }
+
+    async fn reset(&self, link: [u8; 8]) -> bool {
+        relay::reset_inbound(&self.plan, self.port, relay::LinkId(link))
+            .await
+            .is_ok()
     }
 
     fn host(&self) -> String {

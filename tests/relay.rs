@@ -27,6 +27,13 @@ def answer():
     line = conn.makefile().readline()
     conn.sendall(("box heard " + line).encode())
     conn.close()
+    # The second connection is reset by the judge while the server waits on it.
+    conn, _ = server.accept()
+    try:
+        got = conn.recv(100)
+        print("second connection:", "read", got, flush=True)
+    except OSError as e:
+        print("second connection:", type(e).__name__, flush=True)
 threading.Thread(target=answer, daemon=True).start()
 
 # The site the judge serves, through the relay's port in the box.
@@ -153,14 +160,40 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
     };
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut answer = [0u8; 1];
+    conn.write_all(b"C").unwrap();
+    let mut answer = [0u8; 9];
     conn.read_exact(&mut answer).unwrap();
-    assert_eq!(&answer, b"+", "the relay reached the box's server");
+    assert_eq!(answer[0], b'+', "the relay reached the box's server");
+    assert!(answer[1..].iter().all(u8::is_ascii_hexdigit), "{answer:?}");
     conn.write_all(b"ping\n").unwrap();
     let mut reply = String::new();
     conn.read_to_string(&mut reply).unwrap();
     assert_eq!(reply, "box heard ping\n");
+
+    // A reset: the judge asks the relay, by the link's id, and the server's read fails.
+    let mut second = UnixStream::connect(&inbound).unwrap();
+    second.write_all(b"C").unwrap();
+    let mut answer = [0u8; 9];
+    second.read_exact(&mut answer).unwrap();
+    assert_eq!(answer[0], b'+');
+    let mut reset = UnixStream::connect(&inbound).unwrap();
+    reset.write_all(b"R").unwrap();
+    reset.write_all(&answer[1..]).unwrap();
+    let mut done = [0u8; 1];
+    reset.read_exact(&mut done).unwrap();
+    assert_eq!(&done, b"+");
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "second connection: ConnectionResetError");
+    let mut rest = Vec::new();
+    second
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    second.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "the judge's end was closed too: {rest:?}");
+
     let mut refused = UnixStream::connect(&unserved).unwrap();
+    refused.write_all(b"C").unwrap();
     refused
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();

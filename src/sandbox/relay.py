@@ -3,8 +3,10 @@
 The box has no network but its own loopback. This process links loopback ports inside the
 box with Unix sockets in a folder the judge shares with the box:
   inbound:  the judge connects to a socket it listens on and hands to the relay as a
-            descriptor; the relay connects to 127.0.0.1:PORT in the box (a server the
-            submission runs) and first sends the judge one byte: "+" connected, "-" refused;
+            descriptor, and sends one byte. "C": the relay connects to 127.0.0.1:PORT in the
+            box (a server the submission runs) and answers "+" and the link's id (8 hex
+            digits), or "-" when refused. "R" and an id: the relay resets that link's TCP
+            connection (the server sees a reset, not a close) and answers "+";
   outbound: the submission connects to 127.0.0.1:PORT in the box, the relay connects to
             SOCKET, where the judge serves (a website a scraper task fetches).
 Then it starts the submission's process and exits with its status.
@@ -13,16 +15,30 @@ usage: python3 -I -S relay.py SPEC_JSON -- PROGRAM ARGS...
 SPEC_JSON: {"inbound": [[PORT, FD], ...], "outbound": [[PORT, SOCKET_PATH], ...]}
 """
 
+import itertools
 import json
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 
+# Inbound links by id, for resets.
+LINKS = {}
+LINK_IDS = itertools.count(1)
+LINKS_LOCK = threading.Lock()
 
-def pump(source, target):
+
+class Link:
+    def __init__(self, client, upstream):
+        self.client = client
+        self.upstream = upstream
+        self.resetting = False
+
+
+def pump(source, target, link=None):
     try:
         while True:
             data = source.recv(65536)
@@ -33,15 +49,59 @@ def pump(source, target):
         pass
     finally:
         for sock, how in ((target, socket.SHUT_WR), (source, socket.SHUT_RD)):
+            # A link being reset must not send the server a FIN before its RST.
+            if link is not None and link.resetting and sock is link.upstream:
+                continue
             try:
                 sock.shutdown(how)
             except OSError:
                 pass
 
 
+def recv_exact(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def reset(ident):
+    with LINKS_LOCK:
+        link = LINKS.pop(ident, None)
+    if link is None:
+        return
+    link.resetting = True
+    # Closed with a zero linger time, a TCP socket sends RST. It is closed once both pumps
+    # are done; SHUT_RD wakes the one reading the server without sending anything.
+    link.upstream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    for sock, how in ((link.upstream, socket.SHUT_RD), (link.client, socket.SHUT_RDWR)):
+        try:
+            sock.shutdown(how)
+        except OSError:
+            pass
+
+
 def link(client, connect, announce):
-    # Inbound, the judge is told first whether the server in the box took the connection
-    # ("+") or not ("-"): its listening socket accepts before any server is up.
+    # Inbound, the judge says first what it wants (a connection, or a reset of one), and is
+    # told whether the server in the box took the connection ("+") or not ("-"): its
+    # listening socket accepts before any server is up.
+    if announce:
+        try:
+            request = recv_exact(client, 1)
+            if request == b"R":
+                reset(recv_exact(client, 8))
+                client.sendall(b"+")
+                client.close()
+                return
+            if request != b"C":
+                client.close()
+                return
+        except OSError:
+            client.close()
+            return
     try:
         upstream = connect()
     except OSError:
@@ -52,9 +112,14 @@ def link(client, connect, announce):
                 pass
         client.close()
         return
+    this = Link(client, upstream)
+    ident = None
     if announce:
+        ident = b"%08x" % (next(LINK_IDS) % (1 << 32))
+        with LINKS_LOCK:
+            LINKS[ident] = this
         try:
-            client.sendall(b"+")
+            client.sendall(b"+" + ident)
         except OSError:
             client.close()
             upstream.close()
@@ -62,8 +127,11 @@ def link(client, connect, announce):
     done = threading.Event()
 
     def forward(a, b):
-        pump(a, b)
+        pump(a, b, this)
         if done.is_set():
+            if ident is not None:
+                with LINKS_LOCK:
+                    LINKS.pop(ident, None)
             a.close()
             b.close()
         done.set()

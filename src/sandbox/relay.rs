@@ -124,22 +124,49 @@ pub fn listen_outbound(
     Ok(listener)
 }
 
+/// A connection to a server in the box, through the relay.
+pub struct Inbound {
+    /// Carries only the server's bytes: the relay's answer is consumed.
+    pub stream: tokio::net::UnixStream,
+    /// The relay's id of the link, to reset it ([`reset_inbound`]).
+    pub id: LinkId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkId(pub [u8; 8]);
+
 /// Connects to the server the box runs on `port`, through the relay. `Ok(None)`: nothing
-/// listens on that port in the box (yet). The relay's one-byte answer is consumed here, so
-/// the stream returned carries only the server's bytes.
-pub async fn connect_inbound(
-    plan: &Plan,
-    port: u16,
-) -> std::io::Result<Option<tokio::net::UnixStream>> {
-    use tokio::io::AsyncReadExt;
-    let path = plan
-        .inbound_socket(port)
-        .ok_or_else(|| std::io::Error::other(format!("port {port} is not linked to the judge")))?;
-    let mut stream = tokio::net::UnixStream::connect(&path).await?;
+/// listens on that port in the box (yet).
+pub async fn connect_inbound(plan: &Plan, port: u16) -> std::io::Result<Option<Inbound>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::UnixStream::connect(inbound_path(plan, port)?).await?;
+    stream.write_all(b"C").await?;
     let mut answer = [0u8; 1];
-    match stream.read(&mut answer).await? {
-        1 if answer[0] == b'+' => Ok(Some(stream)),
+    if stream.read(&mut answer).await? != 1 || answer[0] != b'+' {
         // "-", or the relay closed: no server took the connection.
-        _ => Ok(None),
+        return Ok(None);
     }
+    let mut id = [0u8; 8];
+    stream.read_exact(&mut id).await?;
+    Ok(Some(Inbound {
+        stream,
+        id: LinkId(id),
+    }))
+}
+
+/// Has the relay reset the link's TCP connection: the server sees a reset (ECONNRESET), as
+/// from a client that vanished, where closing the judge's end would give it an orderly close.
+pub async fn reset_inbound(plan: &Plan, port: u16, link: LinkId) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::UnixStream::connect(inbound_path(plan, port)?).await?;
+    stream.write_all(b"R").await?;
+    stream.write_all(&link.0).await?;
+    let mut answer = [0u8; 1];
+    stream.read_exact(&mut answer).await?;
+    Ok(())
+}
+
+fn inbound_path(plan: &Plan, port: u16) -> std::io::Result<PathBuf> {
+    plan.inbound_socket(port)
+        .ok_or_else(|| std::io::Error::other(format!("port {port} is not linked to the judge")))
 }

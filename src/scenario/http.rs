@@ -221,7 +221,7 @@ async fn send<C: Connector>(
     timeout: Duration,
 ) -> Result<Response, String> {
     let stream = match connector.connect().await {
-        Ok(Some(stream)) => stream,
+        Ok(Some(opened)) => opened.stream,
         Ok(None) => return Err("the server refused the connection".into()),
         Err(e) => return Err(format!("cannot connect: {e}")),
     };
@@ -385,7 +385,7 @@ pub async fn burst<C: Connector>(
     let mut drivers = Vec::with_capacity(burst.clients);
     for i in 0..burst.clients {
         let stream = match connector.connect().await {
-            Ok(Some(stream)) => stream,
+            Ok(Some(opened)) => opened.stream,
             Ok(None) => {
                 return json!({ "error": format!("client {i}: the server refused the connection") });
             }
@@ -470,7 +470,7 @@ pub async fn burst<C: Connector>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Stream;
+    use crate::scenario::Opened;
 
     #[test]
     fn value_paths_and_substitution() {
@@ -544,9 +544,16 @@ mod tests {
     struct Loopback(u16);
 
     impl Connector for Loopback {
-        async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
+        async fn connect(&self) -> std::io::Result<Option<Opened>> {
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
-            Ok(Some(Box::new(stream)))
+            Ok(Some(Opened {
+                stream: Box::new(stream),
+                link: None,
+            }))
+        }
+
+        async fn reset(&self, _link: [u8; 8]) -> bool {
+            false
         }
 
         fn host(&self) -> String {

@@ -33,9 +33,11 @@ pub enum Step {
         on: String,
         timeout: Duration,
     },
-    /// The judge closes the connection (orderly; a reset through the relay is to come).
+    /// The judge closes the connection: orderly (the server reads the end of the stream), or
+    /// with a reset (the server's next read or write fails with ECONNRESET).
     Close {
         on: String,
+        reset: bool,
     },
     Sleep(Duration),
     /// Opens a connection and sends nothing (an idle client).
@@ -74,11 +76,19 @@ pub struct Burst {
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
+/// A connection to the server.
+pub struct Opened {
+    pub stream: Box<dyn Stream>,
+    /// What [`Connector::reset`] needs to reset it, when it can.
+    pub link: Option<[u8; 8]>,
+}
+
 /// Opens connections to the server, and stops it.
 pub trait Connector: Sync {
-    fn connect(
-        &self,
-    ) -> impl std::future::Future<Output = std::io::Result<Option<Box<dyn Stream>>>> + Send;
+    /// `None`: the server refused it (nothing listens).
+    fn connect(&self) -> impl std::future::Future<Output = std::io::Result<Option<Opened>>> + Send;
+    /// Resets a connection opened by [`Connector::connect`]; whether that could be done.
+    fn reset(&self, link: [u8; 8]) -> impl std::future::Future<Output = bool> + Send;
     /// The `Host` header requests carry: `127.0.0.1:PORT`, the address inside the box.
     fn host(&self) -> String;
     /// SIGTERM to the server; whether it exited within `within`.

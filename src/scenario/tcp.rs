@@ -15,6 +15,7 @@ const MAX_LINE: usize = 64 * 1024;
 
 pub(super) struct Connection {
     stream: Box<dyn Stream>,
+    link: Option<[u8; 8]>,
     /// Bytes read but not yet returned as a line.
     buffer: Vec<u8>,
     eof: bool,
@@ -26,15 +27,16 @@ pub(super) async fn open<'a, C: Connector>(
     on: &str,
 ) -> Result<&'a mut Connection, String> {
     if !connections.contains_key(on) {
-        let stream = match connector.connect().await {
-            Ok(Some(stream)) => stream,
+        let opened = match connector.connect().await {
+            Ok(Some(opened)) => opened,
             Ok(None) => return Err("the server refused the connection".into()),
             Err(e) => return Err(format!("cannot connect: {e}")),
         };
         connections.insert(
             on.to_owned(),
             Connection {
-                stream,
+                stream: opened.stream,
+                link: opened.link,
                 buffer: Vec::new(),
                 eof: false,
             },
@@ -99,12 +101,19 @@ pub(super) async fn run_step<C: Connector>(
                 Err(error) => json!({ "closed": false, "error": error }),
             }
         }
-        Step::Close { on } => {
+        Step::Close { on, reset: false } => {
             if let Some(mut connection) = connections.remove(on) {
                 let _ = connection.stream.shutdown().await;
             }
             Value::Null
         }
+        Step::Close { on, reset: true } => match connections.remove(on) {
+            Some(connection) => match connection.link {
+                Some(link) if connector.reset(link).await => Value::Null,
+                _ => json!({ "error": "the connection could not be reset" }),
+            },
+            None => json!({ "error": format!("no connection {on:?} to reset") }),
+        },
         Step::Sleep(duration) => {
             tokio::time::sleep(*duration).await;
             Value::Null
@@ -134,8 +143,9 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
     let mut greetings: std::collections::BTreeMap<String, u64> = Default::default();
     for i in 0..burst.clients {
         let mut connection = match connector.connect().await {
-            Ok(Some(stream)) => Connection {
-                stream,
+            Ok(Some(opened)) => Connection {
+                stream: opened.stream,
+                link: opened.link,
                 buffer: Vec::new(),
                 eof: false,
             },
@@ -345,7 +355,7 @@ async fn read_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{MAIN, run};
+    use crate::scenario::{MAIN, Opened, run};
 
     /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
     /// `SLEEP` -> `SLEPT` after 200 ms (one client at a time when `serial`), `INCR` -> the
@@ -401,9 +411,16 @@ mod tests {
     struct Loopback(u16);
 
     impl Connector for Loopback {
-        async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
+        async fn connect(&self) -> std::io::Result<Option<Opened>> {
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
-            Ok(Some(Box::new(stream)))
+            Ok(Some(Opened {
+                stream: Box::new(stream),
+                link: None,
+            }))
+        }
+
+        async fn reset(&self, _link: [u8; 8]) -> bool {
+            false
         }
 
         fn host(&self) -> String {
@@ -469,8 +486,12 @@ mod tests {
     async fn a_refused_connection_is_observed_not_fatal() {
         struct Nobody;
         impl Connector for Nobody {
-            async fn connect(&self) -> std::io::Result<Option<Box<dyn Stream>>> {
+            async fn connect(&self) -> std::io::Result<Option<Opened>> {
                 Ok(None)
+            }
+
+            async fn reset(&self, _link: [u8; 8]) -> bool {
+                false
             }
 
             fn host(&self) -> String {

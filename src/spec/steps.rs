@@ -206,7 +206,24 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
             )
         }),
         "close" => {
-            flag(value, &at(&["close"])).map(|()| (Step::Close { on: on.clone() }, Value::Null))
+            let reset = match value {
+                toml::Value::Boolean(true) => Ok(false),
+                toml::Value::String(how) if how == "reset" => Ok(true),
+                _ => Err(vec![error(
+                    at(&["close"]),
+                    "close takes true (an orderly close) or \"reset\"",
+                    "write { close = true }, or { close = \"reset\" } for a client that vanishes",
+                )]),
+            };
+            reset.map(|reset| {
+                (
+                    Step::Close {
+                        on: on.clone(),
+                        reset,
+                    },
+                    Value::Null,
+                )
+            })
         }
         "open" => {
             flag(value, &at(&["open"])).map(|()| (Step::Open { on: on.clone() }, Value::Null))
