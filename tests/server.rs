@@ -66,7 +66,12 @@ fn a_tcp_server_is_ready_answers_through_the_relay_and_stops_on_sigterm() {
             .wait_ready(&Probe::Tcp, Duration::from_secs(20))
             .await
             .unwrap_or_else(|e| panic!("{e}: {e:?}"));
-        let stream = server.connect().await.unwrap().expect("the server listens");
+        let stream = server
+            .connect()
+            .await
+            .unwrap()
+            .expect("the server listens")
+            .stream;
         let (read, mut write) = stream.into_split();
         write.write_all(b"hello\n").await.unwrap();
         let mut reply = String::new();
