@@ -53,6 +53,31 @@ fn a_one_request_at_a_time_server_fails_the_burst_and_the_idle_holder() {
     let (run, report) = grade("serial.py");
     assert_eq!(run.code, 1);
     assert_eq!(failed_ids(submission(&report, 0)), ["burst", "idle-holder"]);
+    let burst = case(submission(&report, 0), "burst");
+    let mismatches: Vec<String> = burst["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["path"].as_str().unwrap(),
+                m["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        mismatches.contains(
+            &"$.steps[0].overlapped: expected a number from 5 to 5, got 1 (int)".to_owned()
+        ),
+        "served one at a time, as the judge saw it: {mismatches:#?}"
+    );
+    assert!(
+        mismatches
+            .iter()
+            .any(|m| m.contains("one at a time would take 1500 ms: 5 x 300 ms")),
+        "{mismatches:#?}"
+    );
     let idle = case(submission(&report, 0), "idle-holder");
     let message = idle["message"].as_str().unwrap();
     assert!(

@@ -75,6 +75,8 @@ pub struct HttpBurst {
     /// Every response must have arrived this long after the barrier.
     pub within: Duration,
     pub timeout: Duration,
+    /// How long one request takes served alone (see [`super::overlapped`]).
+    pub service: Option<Duration>,
 }
 
 /// A location in a JSON body: `$.id`, `$.items[0].sku`, `$[2]`.
@@ -431,13 +433,17 @@ pub async fn burst<C: Connector>(
     let mut statuses: std::collections::BTreeMap<String, u64> = Default::default();
     let mut last = start;
     let mut first_error = None;
+    let mut finish_times = Vec::with_capacity(burst.clients);
     for (i, task) in tasks.into_iter().enumerate() {
         let Ok((outcome, finished)) = task.await else {
             continue;
         };
         last = last.max(finished);
         match outcome {
-            Ok(status) => *statuses.entry(status.to_string()).or_default() += 1,
+            Ok(status) => {
+                *statuses.entry(status.to_string()).or_default() += 1;
+                finish_times.push(finished - start);
+            }
             Err(e) => {
                 if first_error.is_none() {
                     first_error = Some(format!("client {i}: {e}"));
@@ -452,15 +458,22 @@ pub async fn burst<C: Connector>(
     let mut observed = Map::new();
     observed.insert("in_time".into(), Value::Bool(in_time));
     observed.insert("statuses".into(), json!(statuses));
+    if let Some(service) = burst.service {
+        observed.insert(
+            "overlapped".into(),
+            Value::from(super::overlapped(&finish_times, service)),
+        );
+    }
     if let Some(error) = first_error {
         observed.insert("error".into(), Value::String(error));
     } else if !in_time {
         observed.insert(
             "error".into(),
             Value::String(format!(
-                "the last response came {} ms after the clients sent, more than {} ms",
+                "the last response came {} ms after the clients sent, more than {} ms{}",
                 (last - start).as_millis(),
-                burst.within.as_millis()
+                burst.within.as_millis(),
+                super::serial_comparison(last - start, burst.clients, burst.service)
             )),
         );
     }

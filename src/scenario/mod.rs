@@ -70,6 +70,45 @@ pub struct Burst {
     pub within: Duration,
     /// All replies, as integers, must be exactly these numbers, each once (shared counters).
     pub numbers: Option<(u64, u64)>,
+    /// How long one client's request takes when served alone: given, the burst also observes
+    /// how many clients were served at once ([`overlapped`]).
+    pub service: Option<Duration>,
+}
+
+/// How many of a burst's clients the server served at once, judged from outside: the most
+/// replies that arrived within half a service time of each other. Clients served together
+/// finish together (within scheduling noise, far below half a service time); clients served
+/// one after another finish a whole service time apart. `finished` is each client's last
+/// reply, after the barrier.
+pub fn overlapped(finished: &[Duration], service: Duration) -> usize {
+    let mut times = finished.to_vec();
+    times.sort();
+    let window = service / 2;
+    let mut best = 0;
+    let mut first = 0;
+    for last in 0..times.len() {
+        while times[last] - times[first] > window {
+            first += 1;
+        }
+        best = best.max(last - first + 1);
+    }
+    best
+}
+
+/// The words that put a burst's wall time next to the time one at a time would take.
+pub fn serial_comparison(wall: Duration, clients: usize, service: Option<Duration>) -> String {
+    match service {
+        Some(service) => {
+            let serial = service * clients as u32;
+            format!(
+                " (one at a time would take {} ms: {clients} x {} ms; this was {:.2} of that)",
+                serial.as_millis(),
+                service.as_millis(),
+                wall.as_secs_f64() / serial.as_secs_f64().max(1e-9)
+            )
+        }
+        None => String::new(),
+    }
 }
 
 /// A byte stream to the server.

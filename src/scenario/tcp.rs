@@ -203,12 +203,16 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
     let mut all = Vec::new();
     let mut last = start;
     let mut first_error = None;
+    let mut finish_times = Vec::with_capacity(burst.clients);
     for (i, task) in tasks.into_iter().enumerate() {
         let Ok((lines, error, finished)) = task.await else {
             continue;
         };
         all.extend(lines);
         last = last.max(finished);
+        if error.is_none() {
+            finish_times.push(finished - start);
+        }
         if let (None, Some(e)) = (&first_error, error) {
             first_error = Some(format!("client {i}: {e}"));
         }
@@ -218,6 +222,12 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
     observed.insert("in_time".into(), Value::Bool(in_time));
     if !greetings.is_empty() {
         observed.insert("greetings".into(), json!(greetings));
+    }
+    if let Some(service) = burst.service {
+        observed.insert(
+            "overlapped".into(),
+            Value::from(super::overlapped(&finish_times, service)),
+        );
     }
     match burst.numbers {
         Some((low, high)) => {
@@ -240,9 +250,10 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
         observed.insert(
             "error".into(),
             Value::String(format!(
-                "the last reply came {} ms after the clients sent, more than {} ms",
+                "the last reply came {} ms after the clients sent, more than {} ms{}",
                 (last - start).as_millis(),
-                burst.within.as_millis()
+                burst.within.as_millis(),
+                super::serial_comparison(last - start, burst.clients, burst.service)
             )),
         );
     }
@@ -517,6 +528,7 @@ mod tests {
             replies,
             within: Duration::from_millis(within_ms),
             numbers: None,
+            service: Some(Duration::from_millis(200)),
         })
     }
 
@@ -528,7 +540,7 @@ mod tests {
         let observed = run(&concurrent, &[burst(5, "SLEEP\n", 1, 600)]).await;
         assert_eq!(
             observed,
-            json!({"steps": [{"in_time": true, "greetings": {"PONG": 5}, "replies": {"SLEPT": 5}}]})
+            json!({"steps": [{"in_time": true, "greetings": {"PONG": 5}, "replies": {"SLEPT": 5}, "overlapped": 5}]})
         );
         let serial = Loopback(line_server_with(true).await);
         let observed = run(&serial, &[burst(5, "SLEEP\n", 1, 600)]).await;
@@ -539,9 +551,12 @@ mod tests {
             json!({"SLEPT": 5}),
             "every reply came, late"
         );
+        assert_eq!(step["overlapped"], 1, "served one at a time: {step}");
+        let error = step["error"].as_str().unwrap();
+        assert!(error.contains("more than 600 ms"), "{error}");
         assert!(
-            step["error"].as_str().unwrap().contains("more than 600 ms"),
-            "{step}"
+            error.contains("(one at a time would take 1000 ms: 5 x 200 ms; this was 1."),
+            "{error}"
         );
     }
 
@@ -552,12 +567,35 @@ mod tests {
         if let Step::Burst(b) = &mut step {
             b.greet = None;
             b.numbers = Some((1, 200));
+            b.service = None;
         }
         let observed = run(&server, &[step]).await;
         assert_eq!(
             observed,
             json!({"steps": [{"in_time": true, "numbers": "ok"}]})
         );
+    }
+
+    #[test]
+    fn overlap_counts_replies_that_finished_together() {
+        let ms = |list: &[u64]| -> Vec<Duration> {
+            list.iter().map(|&m| Duration::from_millis(m)).collect()
+        };
+        let service = Duration::from_millis(500);
+        assert_eq!(
+            super::super::overlapped(&ms(&[501, 503, 540, 520]), service),
+            4
+        );
+        assert_eq!(
+            super::super::overlapped(&ms(&[500, 1000, 1500, 2000]), service),
+            1
+        );
+        // A pool of two: pairs finish together, a service time apart.
+        assert_eq!(
+            super::super::overlapped(&ms(&[500, 502, 1001, 1004, 1500]), service),
+            2
+        );
+        assert_eq!(super::super::overlapped(&[], service), 0);
     }
 
     #[test]

@@ -332,7 +332,7 @@ fn parse_terminate(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value
 }
 
 fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), Vec<StepError>> {
-    const KNOWN: [&str; 8] = [
+    const KNOWN: [&str; 10] = [
         "clients",
         "greet",
         "greet_reply",
@@ -341,6 +341,8 @@ fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), V
         "reply",
         "numbers",
         "within",
+        "service",
+        "overlapped",
     ];
     let help = "write burst = { clients = 20, greet = \"PING\\n\", greet_reply = \"PONG\", send = \"SLEEP 500\\n\", reply = \"SLEPT 500\", within = \"2s\" }";
     let Some(table) = value.as_table() else {
@@ -446,11 +448,15 @@ fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), V
             Duration::ZERO
         }
     };
+    let (service, overlapped) = parse_overlap(table, clients, &at, help, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     let mut expected = serde_json::Map::new();
     expected.insert("in_time".into(), Value::Bool(true));
+    if let Some(overlapped) = overlapped {
+        expected.insert("overlapped".into(), overlapped);
+    }
     if let Some(greet_reply) = &greet_reply {
         expected.insert("greetings".into(), json!({ greet_reply.clone(): clients }));
     }
@@ -473,6 +479,7 @@ fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), V
             replies,
             within,
             numbers,
+            service,
         }),
         Value::Object(expected),
     ))
@@ -788,13 +795,73 @@ fn parse_exchange(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<Step
     ))
 }
 
+/// A burst's `service` (how long one request takes alone) and `overlapped` (how many clients
+/// must have been served at once), and the pattern for the observed overlap.
+fn parse_overlap(
+    table: &toml::Table,
+    clients: usize,
+    at: &dyn Fn(&str) -> Vec<Segment>,
+    help: &str,
+    errors: &mut Vec<StepError>,
+) -> (Option<Duration>, Option<Value>) {
+    let service = match table.get("service") {
+        None => None,
+        Some(value) => match value.as_str().map(super::units::parse_duration) {
+            Some(Ok(d)) if !d.is_zero() => Some(d),
+            _ => {
+                errors.push(error(
+                    at("service"),
+                    "service must be a duration: how long one request takes served alone",
+                    help,
+                ));
+                None
+            }
+        },
+    };
+    let overlapped = match table.get("overlapped") {
+        None => service.map(|_| json!({ "$type": "int" })),
+        Some(value) => match value.as_integer() {
+            Some(n) if n >= 1 && n as usize <= clients && service.is_some() => {
+                Some(json!({ "$range": [n, clients] }))
+            }
+            Some(n) if n >= 1 && n as usize <= clients => {
+                errors.push(error(
+                    at("overlapped"),
+                    "overlapped needs service (how long one request takes alone)",
+                    help,
+                ));
+                None
+            }
+            _ => {
+                errors.push(error(
+                    at("overlapped"),
+                    format!("overlapped must be a number from 1 to clients ({clients})"),
+                    help,
+                ));
+                None
+            }
+        },
+    };
+    (service, overlapped)
+}
+
 fn parse_http_burst(
     value: &toml::Value,
     path: &[Segment],
 ) -> Result<(Step, Value), Vec<StepError>> {
-    const KNOWN: [&str; 10] = [
-        "clients", "request", "query", "headers", "json", "body", "auth", "status", "within",
+    const KNOWN: [&str; 12] = [
+        "clients",
+        "request",
+        "query",
+        "headers",
+        "json",
+        "body",
+        "auth",
+        "status",
+        "within",
         "timeout",
+        "service",
+        "overlapped",
     ];
     let help =
         "write burst = { clients = 20, request = \"GET /slow\", status = 200, within = \"2s\" }";
@@ -847,8 +914,14 @@ fn parse_http_burst(
         }
     };
     let timeout = duration_field(table, "timeout", DEFAULT_REQUEST_TIMEOUT, &at, &mut errors);
+    let field = |name: &str| at(&[name]);
+    let (service, overlapped) = parse_overlap(table, clients, &field, help, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
+    }
+    let mut expected = json!({ "in_time": true, "statuses": { status.to_string(): clients } });
+    if let Some(overlapped) = overlapped {
+        expected["overlapped"] = overlapped;
     }
     Ok((
         Step::HttpBurst(Box::new(HttpBurst {
@@ -856,8 +929,9 @@ fn parse_http_burst(
             request,
             within,
             timeout,
+            service,
         })),
-        json!({ "in_time": true, "statuses": { status.to_string(): clients } }),
+        expected,
     ))
 }
 
