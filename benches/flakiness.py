@@ -2,7 +2,7 @@
 """Flakiness of a task's verdicts: every accepted and rejected solution graded N times, under
 two gradings running at once, and the outcome (which cases failed) compared across runs.
 
-Usage: benches/flakiness.py TASK [-n RUNS]   (default 20 runs per solution)
+Usage: benches/flakiness.py TASK [-n RUNS]   (default 20 runs per solution, --isolation strict)
 Prints one line per solution: the runs, the distinct outcomes seen, and FLAKY when there is
 more than one, or when an accepted solution failed or a rejected one passed. It builds
 livejudge in release mode. This measures the task's cases; nothing here fails a test.
@@ -21,10 +21,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def outcome(judge, task, solution):
     result = subprocess.run(
-        [str(judge), "grade", task, str(solution), "--format", "json"],
+        [str(judge), "--isolation", "strict", "grade", task, str(solution), "--format", "json"],
         cwd=ROOT, capture_output=True, text=True,
     )
     report = json.loads(result.stdout)
+    assert report["isolation"] == "strict", report["isolation"]
     failed = [c["id"] for c in report["submissions"][0]["cases"] if not c["passed"]]
     return tuple(failed)
 

@@ -362,7 +362,14 @@ fn show(cli: &Cli, arg: &str) -> Result<u8, Error> {
         if let Some(rule) = &case.rule {
             let _ = writeln!(out, "rule: {rule}");
         }
-        let _ = writeln!(out, "input:\n{}", indent(&pretty(&case.input), "    "));
+        if case.steps.is_empty() {
+            let _ = writeln!(out, "input:\n{}", indent(&pretty(&case.input), "    "));
+        } else {
+            let _ = writeln!(out, "steps:");
+            for (i, step) in case.steps.iter().enumerate() {
+                let _ = writeln!(out, "    {i}. {step}");
+            }
+        }
         let expected = matching::project(&case.expect, None);
         let _ = writeln!(out, "expected:\n{}\n", indent(&pretty(&expected), "    "));
     }

@@ -146,3 +146,22 @@ fn a_server_that_crashes_at_start_shows_its_traceback() {
         "{problem}"
     );
 }
+
+#[test]
+fn show_lists_each_case_s_requests() {
+    let run = run(&["--tasks", "tests/tasks", "show", "notes-http"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "    0. POST /notes [Basic ann:***] {\"title\":\"first\"}",
+        "    1. GET /notes/{{note_id}}",
+        "    0. GET /search ?q=a b&c",
+        "    0. burst: 5 clients connect, then all send GET /slow at once",
+        "    0. [idle] open a connection and stay silent",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "{line:?} not in:\n{}",
+            run.stdout
+        );
+    }
+}

@@ -34,6 +34,32 @@ pub struct Request {
     pub basic_auth: Option<(String, String)>,
 }
 
+impl std::fmt::Display for Request {
+    /// `POST /invoices/total [Content-Type: application/json] {"items": ...}`, shortened.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)?;
+        if !self.query.is_empty() {
+            let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            write!(f, " ?{}", query.join("&"))?;
+        }
+        for (name, value) in &self.headers {
+            write!(f, " [{name}: {value}]")?;
+        }
+        if let Some((user, _)) = &self.basic_auth {
+            write!(f, " [Basic {user}:***]")?;
+        }
+        let body = match &self.body {
+            Some(Body::Json(value)) => value.to_string(),
+            Some(Body::Raw(bytes)) => match std::str::from_utf8(bytes) {
+                Ok(text) if !text.chars().any(char::is_control) => text.to_owned(),
+                _ => format!("{:?}", String::from_utf8_lossy(bytes)),
+            },
+            None => return Ok(()),
+        };
+        write!(f, " {}", crate::text::truncate_chars(&body, 160))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     /// Sent as compact JSON, with `Content-Type: application/json` unless a header says

@@ -115,6 +115,73 @@ pub fn serial_comparison(wall: Duration, clients: usize, service: Option<Duratio
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
+impl std::fmt::Display for Step {
+    /// One line saying what the step does, for `livejudge show`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = |b: &[u8]| format!("{:?}", String::from_utf8_lossy(b));
+        let on = |name: &str| {
+            if name == MAIN {
+                String::new()
+            } else {
+                format!("[{name}] ")
+            }
+        };
+        match self {
+            Step::Send {
+                on: c,
+                parts,
+                pause,
+            } => {
+                let parts: Vec<String> = parts.iter().map(|p| bytes(p)).collect();
+                if parts.len() > 1 {
+                    write!(
+                        f,
+                        "{}send {} ({} ms apart)",
+                        on(c),
+                        parts.join(" then "),
+                        pause.as_millis()
+                    )
+                } else {
+                    write!(f, "{}send {}", on(c), parts.join(""))
+                }
+            }
+            Step::Lines { on: c, count, .. } => {
+                write!(
+                    f,
+                    "{}read {count} line{}",
+                    on(c),
+                    if *count == 1 { "" } else { "s" }
+                )
+            }
+            Step::Closed { on: c, .. } => write!(f, "{}expect the server to close", on(c)),
+            Step::Close { on: c, reset } => {
+                write!(f, "{}{}", on(c), if *reset { "reset" } else { "close" })
+            }
+            Step::Sleep(d) => write!(f, "sleep {} ms", d.as_millis()),
+            Step::Open { on: c } => write!(f, "{}open a connection and stay silent", on(c)),
+            Step::Burst(b) => write!(
+                f,
+                "burst: {} clients connect, then all send {} at once",
+                b.clients,
+                bytes(&b.send)
+            ),
+            Step::Terminate { within } => {
+                write!(
+                    f,
+                    "SIGTERM to the server (exit within {} ms)",
+                    within.as_millis()
+                )
+            }
+            Step::Exchange(exchange) => write!(f, "{}", exchange.request),
+            Step::HttpBurst(b) => write!(
+                f,
+                "burst: {} clients connect, then all send {} at once",
+                b.clients, b.request
+            ),
+        }
+    }
+}
+
 /// A connection to the server.
 pub struct Opened {
     pub stream: Box<dyn Stream>,
