@@ -25,6 +25,30 @@ fn grade(submission: &str) -> (Run, serde_json::Value) {
     (run, report)
 }
 
+/// A case's mismatches as `path: message` lines.
+fn mismatch_lines(case: &serde_json::Value) -> Vec<String> {
+    case["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["path"].as_str().unwrap(),
+                m["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The load problem of the only submission, checked to be of `kind` and to hold `text` in
+/// `field`.
+fn assert_problem(report: &serde_json::Value, kind: &str, field: &str, text: &str) {
+    let problem = &submission(report, 0)["problem"];
+    assert_eq!(problem["kind"], kind, "{problem}");
+    assert!(problem[field].as_str().unwrap().contains(text), "{problem}");
+}
+
 #[test]
 fn a_correct_server_passes_every_case_with_captures_restarts_and_a_burst() {
     let (run, report) = grade("good.py");
@@ -54,18 +78,7 @@ fn a_one_request_at_a_time_server_fails_the_burst_and_the_idle_holder() {
     assert_eq!(run.code, 1);
     assert_eq!(failed_ids(submission(&report, 0)), ["burst", "idle-holder"]);
     let burst = case(submission(&report, 0), "burst");
-    let mismatches: Vec<String> = burst["mismatches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}: {}",
-                m["path"].as_str().unwrap(),
-                m["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let mismatches = mismatch_lines(burst);
     assert!(
         mismatches.contains(
             &"$.steps[0].overlapped: expected a number from 5 to 5, got 1 (int)".to_owned()
@@ -92,18 +105,7 @@ fn a_server_that_hangs_up_is_reported_and_later_steps_say_what_they_missed() {
     let (run, report) = grade("hangs_up.py");
     assert_eq!(run.code, 1);
     let case = case(submission(&report, 0), "create-and-read");
-    let lines: Vec<String> = case["mismatches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}: {}",
-                m["path"].as_str().unwrap(),
-                m["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let lines = mismatch_lines(case);
     assert_eq!(
         lines[0],
         "$.steps[0].error: unexpected key (value \"the server closed the connection without a complete answer\")"
@@ -121,14 +123,11 @@ fn a_server_that_hangs_up_is_reported_and_later_steps_say_what_they_missed() {
 fn a_server_that_never_answers_below_500_is_not_ready() {
     let (run, report) = grade("never_ready.py");
     assert_eq!(run.code, 1);
-    let problem = &submission(&report, 0)["problem"];
-    assert_eq!(problem["kind"], "server-not-ready", "{problem}");
-    assert!(
-        problem["message"]
-            .as_str()
-            .unwrap()
-            .contains("GET /health on port 8000 inside the box never got an answer below 500"),
-        "{problem}"
+    assert_problem(
+        &report,
+        "server-not-ready",
+        "message",
+        "GET /health on port 8000 inside the box never got an answer below 500",
     );
 }
 
@@ -136,14 +135,11 @@ fn a_server_that_never_answers_below_500_is_not_ready() {
 fn a_server_that_crashes_at_start_shows_its_traceback() {
     let (run, report) = grade("crashes_at_start.py");
     assert_eq!(run.code, 1);
-    let problem = &submission(&report, 0)["problem"];
-    assert_eq!(problem["kind"], "server-exited", "{problem}");
-    assert!(
-        problem["details"]
-            .as_str()
-            .unwrap()
-            .contains("KeyError: 'DATA_DIRECTORY'"),
-        "{problem}"
+    assert_problem(
+        &report,
+        "server-exited",
+        "details",
+        "KeyError: 'DATA_DIRECTORY'",
     );
 }
 

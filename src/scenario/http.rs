@@ -509,7 +509,7 @@ pub async fn burst<C: Connector>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Opened;
+    use crate::scenario::testing::Loopback;
 
     #[test]
     fn value_paths_and_substitution() {
@@ -578,30 +578,6 @@ mod tests {
             }
         });
         (port, rx)
-    }
-
-    struct Loopback(u16);
-
-    impl Connector for Loopback {
-        async fn connect(&self) -> std::io::Result<Option<Opened>> {
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
-            Ok(Some(Opened {
-                stream: Box::new(stream),
-                link: None,
-            }))
-        }
-
-        async fn reset(&self, _link: [u8; 8]) -> bool {
-            false
-        }
-
-        fn host(&self) -> String {
-            format!("127.0.0.1:{}", self.0)
-        }
-
-        async fn terminate(&self, _within: Duration) -> bool {
-            false
-        }
     }
 
     fn post(body: Body) -> Request {

@@ -223,3 +223,33 @@ pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
         json!({ "steps": observed, "captured": captured })
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A server on the test's own loopback, reached directly (no box, no relay, no resets).
+    pub struct Loopback(pub u16);
+
+    impl Connector for Loopback {
+        async fn connect(&self) -> std::io::Result<Option<Opened>> {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
+            Ok(Some(Opened {
+                stream: Box::new(stream),
+                link: None,
+            }))
+        }
+
+        async fn reset(&self, _link: [u8; 8]) -> bool {
+            false
+        }
+
+        fn host(&self) -> String {
+            format!("127.0.0.1:{}", self.0)
+        }
+
+        async fn terminate(&self, _within: Duration) -> bool {
+            false
+        }
+    }
+}

@@ -366,6 +366,7 @@ async fn read_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::testing::Loopback;
     use crate::scenario::{MAIN, Opened, run};
 
     /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
@@ -417,30 +418,6 @@ mod tests {
 
     async fn line_server() -> u16 {
         line_server_with(false).await
-    }
-
-    struct Loopback(u16);
-
-    impl Connector for Loopback {
-        async fn connect(&self) -> std::io::Result<Option<Opened>> {
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.0)).await?;
-            Ok(Some(Opened {
-                stream: Box::new(stream),
-                link: None,
-            }))
-        }
-
-        async fn reset(&self, _link: [u8; 8]) -> bool {
-            false
-        }
-
-        fn host(&self) -> String {
-            format!("127.0.0.1:{}", self.0)
-        }
-
-        async fn terminate(&self, _within: Duration) -> bool {
-            false
-        }
     }
 
     fn send(on: &str, parts: &[&str]) -> Step {
