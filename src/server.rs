@@ -246,9 +246,66 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) 
     status
 }
 
-impl crate::scenario::Connector for Server {
+/// The server a case runs against, which a restart step replaces.
+struct Live<'r, 'a> {
+    run: &'r ServerRun<'a>,
+    spec: &'r crate::spec::ServerSpec,
+    cancel: &'r CancellationToken,
+    /// `None` after a restart that failed: connections are then refused.
+    server: tokio::sync::RwLock<Option<Server>>,
+    /// Where the case's output starts in the current server's capture.
+    mark: std::sync::Mutex<(u64, u64)>,
+    /// What servers replaced during the case printed (their captures go with them).
+    earlier_output: std::sync::Mutex<(String, String)>,
+    /// Spawn-to-ready of the restarts.
+    ready: std::sync::Mutex<Vec<Duration>>,
+}
+
+impl<'r, 'a> Live<'r, 'a> {
+    fn new(
+        run: &'r ServerRun<'a>,
+        spec: &'r crate::spec::ServerSpec,
+        cancel: &'r CancellationToken,
+        server: Server,
+    ) -> Self {
+        Live {
+            run,
+            spec,
+            cancel,
+            mark: std::sync::Mutex::new(server.output_mark()),
+            server: tokio::sync::RwLock::new(Some(server)),
+            earlier_output: Default::default(),
+            ready: Default::default(),
+        }
+    }
+
+    /// The server (if one is running), what the case made it print, and the restarts' ready
+    /// times.
+    fn finish(self) -> (Option<Server>, (String, String), Vec<Duration>) {
+        let server = self.server.into_inner();
+        let (mut stdout, mut stderr) = self.earlier_output.into_inner().unwrap_or_default();
+        if let Some(server) = &server {
+            let mark = *self.mark.lock().unwrap_or_else(|e| e.into_inner());
+            let (out, err) = server.output_since(mark);
+            stdout.push_str(&out);
+            stderr.push_str(&err);
+        }
+        (
+            server,
+            (stdout, stderr),
+            self.ready.into_inner().unwrap_or_default(),
+        )
+    }
+}
+
+impl crate::scenario::Connector for Live<'_, '_> {
     async fn connect(&self) -> std::io::Result<Option<crate::scenario::Opened>> {
-        Ok(Server::connect(self)
+        let server = self.server.read().await;
+        let Some(server) = server.as_ref() else {
+            return Ok(None);
+        };
+        Ok(server
+            .connect()
             .await?
             .map(|inbound| crate::scenario::Opened {
                 stream: Box::new(inbound.stream),
@@ -257,18 +314,90 @@ impl crate::scenario::Connector for Server {
     }
 
     async fn reset(&self, link: [u8; 8]) -> bool {
-        relay::reset_inbound(&self.plan, self.port, relay::LinkId(link))
-            .await
-            .is_ok()
+        let server = self.server.read().await;
+        match server.as_ref() {
+            Some(server) => relay::reset_inbound(&server.plan, server.port, relay::LinkId(link))
+                .await
+                .is_ok(),
+            None => false,
+        }
     }
 
     fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("127.0.0.1:{}", self.spec.port)
     }
 
     async fn terminate(&self, within: Duration) -> bool {
-        Server::terminate(self, within).await
+        match self.server.read().await.as_ref() {
+            Some(server) => server.terminate(within).await,
+            None => true,
+        }
     }
+
+    async fn restart(&self) -> Result<(), String> {
+        let mut slot = self.server.write().await;
+        if let Some(old) = slot.take() {
+            let mark = *self.mark.lock().unwrap_or_else(|e| e.into_inner());
+            let (out, err) = old.output_since(mark);
+            {
+                let mut earlier = self
+                    .earlier_output
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                earlier.0.push_str(&out);
+                earlier.1.push_str(&err);
+                earlier
+                    .1
+                    .push_str("[livejudge: the server was restarted here]\n");
+            }
+            old.stop(self.spec.stop_grace).await;
+        }
+        match start_ready(self.run, self.spec, self.cancel).await {
+            Ok(Ok((server, after))) => {
+                *self.mark.lock().unwrap_or_else(|e| e.into_inner()) = server.output_mark();
+                self.ready
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(after);
+                *slot = Some(server);
+                Ok(())
+            }
+            Ok(Err(Observation::NotLoaded(problem))) => Err(match problem.details {
+                Some(details) => format!("{}:\n{details}", problem.message),
+                None => problem.message,
+            }),
+            Ok(Err(other)) => Err(format!("the server could not be started again: {other:?}")),
+            Err(Interrupted) => Err("interrupted".into()),
+        }
+    }
+
+    fn data_files(&self) -> Result<usize, String> {
+        if !self.spec.data_dir {
+            return Err("the task gives the server no DATA_DIR ([server] data_dir = true)".into());
+        }
+        count_files(&self.run.data_dir, 10_000).map_err(|e| format!("cannot list DATA_DIR: {e}"))
+    }
+}
+
+/// Regular files under `dir`, not following links, counting at most `cap`.
+fn count_files(dir: &std::path::Path, cap: usize) -> std::io::Result<usize> {
+    let mut count = 0;
+    let mut pending = vec![dir.to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                count += 1;
+                if count >= cap {
+                    return Ok(count);
+                }
+            }
+        }
+    }
+    Ok(count)
 }
 
 /// What running a server kind's cases needs (host paths).
@@ -357,16 +486,22 @@ pub async fn run_cases(
                 }
             }
         }
-        let current = server.as_ref().expect("started above");
-        let mark = current.output_mark();
+        let Some(current) = server.take() else {
+            continue;
+        };
+        let live = Live::new(run, spec, cancel, current);
         let started = Instant::now();
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return Err(Interrupted),
             outcome = tokio::time::timeout(
                 case.wall_time,
-                crate::scenario::run(current, &case.steps),
+                crate::scenario::run(&live, &case.steps),
             ) => outcome,
         };
+        let (current, (stdout, stderr), restarts) = live.finish();
+        stats.attempts += restarts.len() as u32;
+        stats.server_ready.extend(restarts);
+        server = current;
         let observation = match outcome {
             Ok(value) => Observation::Value(value),
             Err(_) => Observation::TimedOut {
@@ -375,7 +510,6 @@ pub async fn run_cases(
                 stderr_tail: String::new(),
             },
         };
-        let (stdout, stderr) = current.output_since(mark);
         sink(CaseObservation {
             case_index: index,
             observation,

@@ -76,6 +76,32 @@ pub struct CaseResult {
 
 /// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
 /// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
+/// The transcripts (request as curl, response as `curl -i` prints it) of the steps that
+/// have a mismatch, in step order: enough to reproduce the failure by hand.
+fn failing_transcripts(
+    mismatches: &[crate::compare::Mismatch],
+    transcripts: Option<&serde_json::Value>,
+) -> Option<String> {
+    let transcripts = transcripts?.as_object()?;
+    let mut steps: Vec<usize> = mismatches
+        .iter()
+        .filter_map(|m| {
+            let rest = m.path.strip_prefix("$.steps[")?;
+            rest.split_once(']')?.0.parse().ok()
+        })
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    let shown: Vec<String> = steps
+        .iter()
+        .filter_map(|step| {
+            let text = transcripts.get(&step.to_string())?.as_str()?;
+            Some(format!("step {step}:\n{text}"))
+        })
+        .collect();
+    (!shown.is_empty()).then(|| shown.join("\n\n"))
+}
+
 /// Within each step, a request that got no answer first, then a response's status, its
 /// headers, and the rest: a wrong status usually explains what follows it.
 fn order_by_step(mismatches: &mut [crate::compare::Mismatch]) {
@@ -112,21 +138,18 @@ pub fn judge(
     let mut ran = true;
     let (verdict, summary) = match observation {
         Observation::Value(value) => {
-            // Values the steps captured fill `{{name}}` in the expectation; they are not
-            // themselves part of what is compared.
-            let captured = value.get("captured").and_then(serde_json::Value::as_object);
-            let (expect, value) = match captured {
-                Some(captured) if !case.steps.is_empty() => {
-                    let mut rest = value.clone();
-                    if let Some(map) = rest.as_object_mut() {
-                        map.remove("captured");
-                    }
-                    (
-                        std::borrow::Cow::Owned(case.expect.with_captures(captured)),
-                        rest,
-                    )
-                }
-                _ => (std::borrow::Cow::Borrowed(&case.expect), value.clone()),
+            // A scenario's captured values fill `{{name}}` in the expectation, and its
+            // transcripts show failing requests; neither is compared.
+            let mut value = value.clone();
+            let mut take = |key: &str| match value.as_object_mut() {
+                Some(map) if !case.steps.is_empty() => map.remove(key),
+                _ => None,
+            };
+            let captured = take("captured");
+            let transcripts = take("transcripts");
+            let expect = match captured.as_ref().and_then(serde_json::Value::as_object) {
+                Some(captured) => std::borrow::Cow::Owned(case.expect.with_captures(captured)),
+                None => std::borrow::Cow::Borrowed(&case.expect),
             };
             let comparison = compare::compare(&expect, &value);
             if comparison.passed() {
@@ -135,6 +158,7 @@ pub fn judge(
                 mismatches = comparison.mismatches;
                 if !case.steps.is_empty() {
                     order_by_step(&mut mismatches);
+                    details = failing_transcripts(&mismatches, transcripts.as_ref());
                 }
                 diff = comparison.diff;
                 (Verdict::Wrong, mismatch_summary(&mismatches))

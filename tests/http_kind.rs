@@ -55,20 +55,47 @@ fn a_correct_server_passes_every_case_with_captures_restarts_and_a_burst() {
     assert_eq!(run.code, 0, "{report}");
     assert_eq!(report["kind"], "http");
     let submission = submission(&report, 0);
-    // First start, the restart of survives-restart, the fresh server of fresh-is-empty.
-    assert_eq!(submission["attempts"], 3, "{submission}");
-    assert_eq!(submission["server_ready_ms"].as_array().unwrap().len(), 3);
+    // First start, the restart step of location-restart, the restart of survives-restart,
+    // the fresh server of fresh-is-empty.
+    assert_eq!(submission["attempts"], 4, "{submission}");
+    assert_eq!(submission["server_ready_ms"].as_array().unwrap().len(), 4);
 }
 
 #[test]
 fn notes_kept_in_memory_do_not_survive_the_restart() {
     let (run, report) = grade("forgets_on_restart.py");
     assert_eq!(run.code, 1);
-    assert_eq!(failed_ids(submission(&report, 0)), ["survives-restart"]);
-    let case = case(submission(&report, 0), "survives-restart");
     assert_eq!(
-        case["mismatches"][0]["message"], "expected 200, got 404",
-        "the status comes first: {case}"
+        failed_ids(submission(&report, 0)),
+        ["location-restart", "survives-restart"]
+    );
+    let survives = case(submission(&report, 0), "survives-restart");
+    assert_eq!(
+        survives["mismatches"][0]["message"], "expected 200, got 404",
+        "the status comes first: {survives}"
+    );
+    // The restart step in the middle of a case, and what the failing request was.
+    let mid = case(submission(&report, 0), "location-restart");
+    assert_eq!(
+        mismatch_lines(mid),
+        [
+            "$.steps[2].status: expected 200, got 404",
+            "$.steps[2].body.id: missing key (expected 2)",
+            "$.steps[2].body.title: missing key (expected \"second\")",
+            "$.steps[2].body.error: unexpected key (value \"not found\")",
+            "$.steps[3].files_in_data_dir: expected a number from 1 to 10000, got 0 (int)",
+        ]
+    );
+    let details = mid["details"].as_str().unwrap();
+    assert!(
+        details.starts_with(
+            "step 2:\n$ curl -i 'http://127.0.0.1:$PORT/notes/2'\nHTTP/1.1 404 Not Found\n"
+        ),
+        "a curl command for the request captured from Location, and the response: {details}"
+    );
+    assert!(
+        details.ends_with("\n\n{\"error\": \"not found\"}"),
+        "{details}"
     );
 }
 

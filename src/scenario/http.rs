@@ -89,8 +89,8 @@ pub enum BodyAs {
 pub struct Exchange {
     pub request: Request,
     pub observe: Observe,
-    /// Capture name and where its value is in the JSON body.
-    pub captures: Vec<(String, ValuePath)>,
+    /// Capture name and where its value is: the JSON body or a header.
+    pub captures: Vec<(String, CaptureFrom)>,
     pub timeout: Duration,
 }
 
@@ -103,6 +103,14 @@ pub struct HttpBurst {
     pub timeout: Duration,
     /// How long one request takes served alone (see [`super::overlapped`]).
     pub service: Option<Duration>,
+}
+
+/// Where a captured value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureFrom {
+    Body(ValuePath),
+    /// A response header (lower-case name), as text.
+    Header(String),
 }
 
 /// A location in a JSON body: `$.id`, `$.items[0].sku`, `$[2]`.
@@ -178,13 +186,37 @@ fn substitute_json(value: &Value, captured: &Map<String, Value>) -> Result<Value
     })
 }
 
+/// The path and query of `target`: an absolute URL (from a captured `Location` header, say)
+/// is sent to the server under test whatever host it names.
+fn origin_form(target: &str) -> String {
+    let lower = target.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        let after_scheme = &target[target.find("//").map_or(0, |i| i + 2)..];
+        match after_scheme.find('/') {
+            Some(slash) => after_scheme[slash..].to_owned(),
+            None => "/".to_owned(),
+        }
+    } else {
+        target.to_owned()
+    }
+}
+
 /// A request ready to send, captures filled in.
 fn build(
     request: &Request,
     host: &str,
     captured: &Map<String, Value>,
 ) -> Result<hyper::Request<Full<Bytes>>, String> {
-    let mut target = substitute(&request.path, captured)?;
+    build_with_body(request, host, captured).map(|(request, _)| request)
+}
+
+/// The request, and its body (for the transcript).
+fn build_with_body(
+    request: &Request,
+    host: &str,
+    captured: &Map<String, Value>,
+) -> Result<(hyper::Request<Full<Bytes>>, Bytes), String> {
+    let mut target = origin_form(&substitute(&request.path, captured)?);
     if !request.query.is_empty() {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in &request.query {
@@ -230,9 +262,82 @@ fn build(
     if request.body.is_some() {
         builder = builder.header(hyper::header::CONTENT_LENGTH, body.len());
     }
+    let body = Bytes::from(body);
     builder
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(body.clone()))
+        .map(|built| (built, body))
         .map_err(|e| format!("cannot build the request: {e}"))
+}
+
+/// A response body is shown up to this many characters in a transcript.
+const TRANSCRIPT_BODY: usize = 2000;
+
+/// `s` quoted for a POSIX shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The request as a curl command line a developer can paste (the server's address inside the
+/// box is shown as `$PORT`).
+fn curl_command(
+    request: &hyper::Request<Full<Bytes>>,
+    body: &Bytes,
+    auth: Option<(String, String)>,
+) -> String {
+    let mut words = vec!["curl -i".to_owned()];
+    if request.method() != hyper::Method::GET || !body.is_empty() {
+        words.push(format!("-X {}", request.method()));
+    }
+    words.push(shell_quote(&format!(
+        "http://127.0.0.1:$PORT{}",
+        request.uri()
+    )));
+    if let Some((user, password)) = auth {
+        words.push(format!("-u {}", shell_quote(&format!("{user}:{password}"))));
+    }
+    for (name, value) in request.headers() {
+        let implied = [
+            hyper::header::HOST,
+            hyper::header::CONNECTION,
+            hyper::header::CONTENT_LENGTH,
+            hyper::header::AUTHORIZATION,
+        ];
+        if !implied.contains(name) {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            words.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
+        }
+    }
+    if !body.is_empty() {
+        match std::str::from_utf8(body) {
+            Ok(text) => words.push(format!("--data-binary {}", shell_quote(text))),
+            Err(_) => words.push(format!(
+                "--data-binary {}   # not UTF-8; bytes shown lossily",
+                shell_quote(&String::from_utf8_lossy(body))
+            )),
+        }
+    }
+    format!("$ {}", words.join(" "))
+}
+
+/// The response as `curl -i` prints it: status line, headers, blank line, body.
+fn response_text(response: &Response) -> String {
+    let reason = hyper::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let mut text = format!("HTTP/1.1 {} {reason}\n", response.status);
+    for (name, value) in &response.headers {
+        text.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    text.push('\n');
+    text.push_str(&crate::text::truncate_chars(
+        &String::from_utf8_lossy(&response.body),
+        TRANSCRIPT_BODY,
+    ));
+    text
 }
 
 /// What came back for one request.
@@ -316,20 +421,42 @@ fn describe_error_ref(e: &hyper::Error) -> String {
     }
 }
 
-/// Runs one request step; captured values are added to `captured`.
+/// Runs one request step; captured values are added to `captured`. Returns the observation
+/// and a transcript of the exchange (a curl command and the response), shown when the step
+/// fails.
 pub async fn exchange<C: Connector>(
     connector: &C,
     exchange: &Exchange,
     captured: &mut Map<String, Value>,
-) -> Value {
-    let request = match build(&exchange.request, &connector.host(), captured) {
-        Ok(request) => request,
-        Err(error) => return json!({ "error": error }),
+) -> (Value, Option<String>) {
+    let (request, body) = match build_with_body(&exchange.request, &connector.host(), captured) {
+        Ok(built) => built,
+        Err(error) => return (json!({ "error": error }), None),
     };
+    let auth = exchange
+        .request
+        .basic_auth
+        .as_ref()
+        .map(|(user, password)| {
+            (
+                substitute(user, captured).unwrap_or_else(|_| user.clone()),
+                substitute(password, captured).unwrap_or_else(|_| password.clone()),
+            )
+        });
+    let command = curl_command(&request, &body, auth);
     let response = match send(connector, request, exchange.timeout).await {
         Ok(response) => response,
-        Err(error) => return json!({ "error": error }),
+        Err(error) => {
+            let transcript = format!("{command}\n(no answer: {error})");
+            return (json!({ "error": error }), Some(transcript));
+        }
     };
+    let transcript = format!("{command}\n{}", response_text(&response));
+    (observe(exchange, &response, captured), Some(transcript))
+}
+
+/// What a step expects to see of `response`; captured values are added to `captured`.
+fn observe(exchange: &Exchange, response: &Response, captured: &mut Map<String, Value>) -> Value {
     let mut observed = Map::new();
     observed.insert("status".into(), Value::from(response.status));
     if !exchange.observe.headers.is_empty() {
@@ -348,8 +475,12 @@ pub async fn exchange<C: Connector>(
         observed.insert("headers".into(), Value::Object(headers));
     }
     let text = || String::from_utf8_lossy(&response.body).into_owned();
-    let json: Option<Result<Value, String>> =
-        (exchange.observe.body == BodyAs::Json || !exchange.captures.is_empty()).then(|| {
+    let from_body = exchange
+        .captures
+        .iter()
+        .any(|(_, from)| matches!(from, CaptureFrom::Body(_)));
+    let json: Option<Result<Value, String>> = (exchange.observe.body == BodyAs::Json || from_body)
+        .then(|| {
             serde_json::from_slice::<Value>(&response.body).map_err(|e| {
                 let shown = crate::text::truncate_chars(&text(), NOT_JSON_PREVIEW);
                 if response.body.is_empty() {
@@ -375,20 +506,26 @@ pub async fn exchange<C: Connector>(
         },
     }
     let mut failed = Map::new();
-    for (name, path) in &exchange.captures {
-        match json
-            .as_ref()
-            .and_then(|j| j.as_ref().ok())
-            .and_then(|j| path.find(j))
-        {
-            Some(value) => {
-                captured.insert(name.clone(), value.clone());
+    for (name, from) in &exchange.captures {
+        let found = match from {
+            CaptureFrom::Body(path) => json
+                .as_ref()
+                .and_then(|j| j.as_ref().ok())
+                .and_then(|j| path.find(j))
+                .cloned()
+                .ok_or_else(|| format!("no value at {} in the JSON body", path.text)),
+            CaptureFrom::Header(header) => response
+                .headers
+                .get(header.as_str())
+                .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .ok_or_else(|| format!("no {header} header in the response")),
+        };
+        match found {
+            Ok(value) => {
+                captured.insert(name.clone(), value);
             }
-            None => {
-                failed.insert(
-                    name.clone(),
-                    Value::String(format!("no value at {} in the JSON body", path.text)),
-                );
+            Err(why) => {
+                failed.insert(name.clone(), Value::String(why));
             }
         }
     }
@@ -604,10 +741,28 @@ mod tests {
                 headers: vec!["content-type".into(), "x-missing".into()],
                 body: BodyAs::Json,
             },
-            captures: vec![("id".into(), ValuePath::parse("$.id").unwrap())],
+            captures: vec![
+                (
+                    "id".into(),
+                    CaptureFrom::Body(ValuePath::parse("$.id").unwrap()),
+                ),
+                ("xid".into(), CaptureFrom::Header("x-id".into())),
+            ],
             timeout: Duration::from_secs(5),
         };
-        let observed = exchange(&Loopback(port), &step, &mut captured).await;
+        let (observed, transcript) = exchange(&Loopback(port), &step, &mut captured).await;
+        let transcript = transcript.unwrap();
+        assert!(
+            transcript.starts_with(
+                "$ curl -i -X POST 'http://127.0.0.1:$PORT/invoices/total?q=a+b' -u 'ann:pw' -H 'content-type: application/json' --data-binary '{\"n\":2.0}'\nHTTP/1.1 201 Created\n"
+            ),
+            "{transcript}"
+        );
+        assert!(
+            transcript.ends_with("\n\n{\"id\": 9, \"ok\": true}"),
+            "{transcript}"
+        );
+        assert_eq!(captured["xid"], json!("9"));
         assert_eq!(
             observed,
             json!({"status": 201, "headers": {"content-type": "application/json"}, "body": {"id": 9, "ok": true}})
@@ -641,10 +796,13 @@ mod tests {
                 headers: Vec::new(),
                 body: BodyAs::Json,
             },
-            captures: vec![("id".into(), ValuePath::parse("$.id").unwrap())],
+            captures: vec![(
+                "id".into(),
+                CaptureFrom::Body(ValuePath::parse("$.id").unwrap()),
+            )],
             timeout: Duration::from_secs(5),
         };
-        let observed = exchange(&Loopback(port), &step, &mut Map::new()).await;
+        let (observed, _) = exchange(&Loopback(port), &step, &mut Map::new()).await;
         assert_eq!(observed["status"], json!(404));
         let shown = observed["body (not JSON)"].as_str().unwrap();
         assert!(shown.starts_with("<h1>Not Found</h1>   ["), "{shown}");
@@ -654,14 +812,15 @@ mod tests {
         );
 
         let (port, _sent) = canned(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort").await;
-        let observed = exchange(&Loopback(port), &step, &mut Map::new()).await;
+        let (observed, _) = exchange(&Loopback(port), &step, &mut Map::new()).await;
         assert_eq!(
             observed,
             json!({"error": "the body was cut short (end of file before message length reached)"})
         );
 
         let (port, _sent) = canned(b"").await;
-        let observed = exchange(&Loopback(port), &step, &mut Map::new()).await;
+        let (observed, transcript) = exchange(&Loopback(port), &step, &mut Map::new()).await;
+        assert!(transcript.unwrap().contains("\n(no answer: "));
         let error = observed["error"].as_str().unwrap();
         assert!(error.contains("closed the connection"), "{error}");
     }

@@ -55,6 +55,11 @@ pub enum Step {
     Exchange(Box<http::Exchange>),
     /// The same HTTP request from many clients at once.
     HttpBurst(Box<http::HttpBurst>),
+    /// The server is stopped (SIGTERM, grace, the box killed) and started again with the same
+    /// DATA_DIR; observed: whether it came back ready.
+    Restart,
+    /// Observed: how many files the server's DATA_DIR holds.
+    DataFiles,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +183,8 @@ impl std::fmt::Display for Step {
                 "burst: {} clients connect, then all send {} at once",
                 b.clients, b.request
             ),
+            Step::Restart => write!(f, "restart the server (same DATA_DIR)"),
+            Step::DataFiles => write!(f, "expect files in DATA_DIR"),
         }
     }
 }
@@ -199,29 +206,59 @@ pub trait Connector: Sync {
     fn host(&self) -> String;
     /// SIGTERM to the server; whether it exited within `within`.
     fn terminate(&self, within: Duration) -> impl std::future::Future<Output = bool> + Send;
+    /// Stops the server and starts it again with the same DATA_DIR; why not, if it is not
+    /// ready again.
+    fn restart(&self) -> impl std::future::Future<Output = Result<(), String>> + Send;
+    /// The files (not folders) under DATA_DIR, or why they cannot be counted.
+    fn data_files(&self) -> Result<usize, String>;
 }
 
 /// Runs `steps` and returns the case's observation: `{"steps": [one value per step]}`, plus
-/// `"captured": {...}` when steps captured values (later expectations may refer to them).
-/// Steps that expect nothing observe `null`; a failure to connect or a closed connection is
-/// observed as such, and later steps on that connection observe it too.
+/// `"captured": {...}` when steps captured values (later expectations may refer to them) and
+/// `"transcripts": {"N": "..."}`, what request step N sent and got back (shown when it
+/// fails). Neither of those two is compared. Steps that expect nothing observe `null`; a
+/// failure to connect or a closed connection is observed as such, and later steps on that
+/// connection observe it too.
 pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
     let mut connections: HashMap<String, tcp::Connection> = HashMap::new();
     let mut captured = Map::new();
+    let mut transcripts = Map::new();
     let mut observed = Vec::with_capacity(steps.len());
-    for step in steps {
+    for (index, step) in steps.iter().enumerate() {
         let value = match step {
-            Step::Exchange(exchange) => http::exchange(connector, exchange, &mut captured).await,
+            Step::Exchange(exchange) => {
+                let (value, transcript) = http::exchange(connector, exchange, &mut captured).await;
+                if let Some(transcript) = transcript {
+                    transcripts.insert(index.to_string(), Value::String(transcript));
+                }
+                value
+            }
             Step::HttpBurst(burst) => http::burst(connector, burst, &captured).await,
+            Step::Restart => {
+                // Connections to the old server are gone with it.
+                connections.clear();
+                match connector.restart().await {
+                    Ok(()) => json!({ "restarted": true }),
+                    Err(why) => json!({ "restarted": false, "error": why }),
+                }
+            }
+            Step::DataFiles => match connector.data_files() {
+                Ok(count) => json!({ "files_in_data_dir": count }),
+                Err(why) => json!({ "error": why }),
+            },
             other => tcp::run_step(connector, &mut connections, other).await,
         };
         observed.push(value);
     }
-    if captured.is_empty() {
-        json!({ "steps": observed })
-    } else {
-        json!({ "steps": observed, "captured": captured })
+    let mut observation = Map::new();
+    observation.insert("steps".into(), Value::Array(observed));
+    if !captured.is_empty() {
+        observation.insert("captured".into(), Value::Object(captured));
     }
+    if !transcripts.is_empty() {
+        observation.insert("transcripts".into(), Value::Object(transcripts));
+    }
+    Value::Object(observation)
 }
 
 #[cfg(test)]
@@ -250,6 +287,14 @@ pub(crate) mod testing {
 
         async fn terminate(&self, _within: Duration) -> bool {
             false
+        }
+
+        async fn restart(&self) -> Result<(), String> {
+            Err("a loopback server cannot be restarted".into())
+        }
+
+        fn data_files(&self) -> Result<usize, String> {
+            Err("a loopback server has no DATA_DIR".into())
         }
     }
 }

@@ -126,8 +126,8 @@ pub(super) async fn run_step<C: Connector>(
         Step::Terminate { within } => {
             json!({ "exited_within_grace": connector.terminate(*within).await })
         }
-        // [`super::run`] gives these to the HTTP client.
-        Step::Exchange(_) | Step::HttpBurst(_) => Value::Null,
+        // [`super::run`] runs these itself.
+        Step::Exchange(_) | Step::HttpBurst(_) | Step::Restart | Step::DataFiles => Value::Null,
     }
 }
 
@@ -480,6 +480,14 @@ mod tests {
 
             async fn reset(&self, _link: [u8; 8]) -> bool {
                 false
+            }
+
+            async fn restart(&self) -> Result<(), String> {
+                Err("nobody to restart".into())
+            }
+
+            fn data_files(&self) -> Result<usize, String> {
+                Err("no DATA_DIR".into())
             }
 
             fn host(&self) -> String {

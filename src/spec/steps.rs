@@ -6,14 +6,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::compare::Segment;
-use crate::scenario::http::{Body, BodyAs, Exchange, HttpBurst, Observe, Request, ValuePath};
+use crate::scenario::http::{
+    Body, BodyAs, CaptureFrom, Exchange, HttpBurst, Observe, Request, ValuePath,
+};
 use crate::scenario::{Burst, MAIN, Step};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_PAUSE: Duration = Duration::from_millis(50);
 /// How long a request step waits for its whole response, unless it says.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-const ACTIONS: &str = "send, expect, expect_closed, close, sleep, open, burst or terminate";
+const ACTIONS: &str = "send, expect, expect_closed, close, sleep, open, burst, terminate, restart or expect_data_files";
 
 /// A problem at a path below the case's `steps`.
 pub struct StepError {
@@ -92,7 +94,7 @@ pub fn parse(raw: &[toml::Value], http: bool) -> Result<(Vec<Step>, Value), Vec<
 type At<'a> = &'a dyn Fn(&[&str]) -> Vec<Segment>;
 
 fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepError>> {
-    const KNOWN: [&str; 11] = [
+    const KNOWN: [&str; 13] = [
         "on",
         "send",
         "pause",
@@ -104,6 +106,8 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
         "open",
         "burst",
         "terminate",
+        "restart",
+        "expect_data_files",
     ];
     let mut errors = Vec::new();
     for name in table.keys() {
@@ -124,6 +128,8 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
         "open",
         "burst",
         "terminate",
+        "restart",
+        "expect_data_files",
     ]
     .into_iter()
     .filter(|a| table.contains_key(*a))
@@ -238,6 +244,15 @@ fn parse_step(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<StepErro
             }
         }
         "terminate" => parse_terminate(value, &at(&["terminate"])),
+        "restart" => {
+            flag(value, &at(&["restart"])).map(|()| (Step::Restart, json!({ "restarted": true })))
+        }
+        "expect_data_files" => flag(value, &at(&["expect_data_files"])).map(|()| {
+            (
+                Step::DataFiles,
+                json!({ "files_in_data_dir": { "$range": [1, 10_000] } }),
+            )
+        }),
         "burst" if value.as_table().is_some_and(|b| b.contains_key("request")) => {
             parse_http_burst(value, &at(&["burst"]))
         }
@@ -543,8 +558,9 @@ fn parse_request(table: &toml::Table, at: At, errors: &mut Vec<StepError>) -> Re
             match (words.next(), words.next(), words.next()) {
                 (Some(method), Some(path), None)
                     if hyper::Method::from_bytes(method.as_bytes()).is_ok()
-                        && path.starts_with('/')
-                        && path.parse::<hyper::Uri>().is_ok() =>
+                        && ((path.starts_with('/') && path.parse::<hyper::Uri>().is_ok())
+                            // A captured path or URL (a Location header, say).
+                            || path.starts_with("{{")) =>
                 {
                     request.method = method.to_owned();
                     request.path = path.to_owned();
@@ -760,18 +776,32 @@ fn parse_exchange(table: &toml::Table, at: At) -> Result<(Step, Value), Vec<Step
     let (observe, expected) = parse_response_expectation(table, at, &mut errors);
     let mut captures = Vec::new();
     if let Some(capture) = table.get("capture") {
-        let help = "write capture = { note_id = \"$.id\" }, then use {{note_id}} in later steps";
+        let help = "write capture = { note_id = \"$.id\" } (from the JSON body) or { note_url = { header = \"Location\" } }, then use {{note_id}} in later steps";
         match capture.as_table() {
             Some(entries) => {
-                for (name, path) in entries {
+                for (name, from) in entries {
                     let valid_name = !name.is_empty()
                         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                    match path.as_str().map(ValuePath::parse) {
-                        Some(Ok(path)) if valid_name => captures.push((name.clone(), path)),
-                        Some(Err(e)) => errors.push(error(at(&["capture", name]), e, help)),
+                    let header = from
+                        .as_table()
+                        .filter(|t| t.len() == 1)
+                        .and_then(|t| t.get("header"))
+                        .and_then(|h| h.as_str())
+                        .filter(|h| hyper::header::HeaderName::from_bytes(h.as_bytes()).is_ok());
+                    match (from.as_str().map(ValuePath::parse), header) {
+                        (Some(Ok(path)), _) if valid_name => {
+                            captures.push((name.clone(), CaptureFrom::Body(path)))
+                        }
+                        (_, Some(header)) if valid_name => captures.push((
+                            name.clone(),
+                            CaptureFrom::Header(header.to_ascii_lowercase()),
+                        )),
+                        (Some(Err(e)), _) => {
+                            errors.push(error(at(&["capture", name]), e, help))
+                        }
                         _ => errors.push(error(
                             at(&["capture", name]),
-                            "a capture is a name (letters, digits, _) and a path string",
+                            "a capture is a name (letters, digits, _) and a path string or { header = \"...\" }",
                             help,
                         )),
                     }
@@ -1104,7 +1134,7 @@ mod tests {
                 "unknown expectation \"bodyy\"",
                 "a status is a number from 100 to 599",
                 "a request has json or body, not both",
-                "a capture is a name (letters, digits, _) and a path string",
+                "a capture is a name (letters, digits, _) and a path string or { header = \"...\" }",
             ]
         );
         let Err(errors) = parse(&steps(r#"[{ request = "GET /" }]"#), false) else {

@@ -21,9 +21,11 @@ def load():
 
 
 class Handler(BaseHTTPRequestHandler):
-    def reply(self, status, body, content_type="application/json"):
+    def reply(self, status, body, content_type="application/json", location=None):
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
+        if location:
+            self.send_header("Location", location)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -59,7 +61,7 @@ class Handler(BaseHTTPRequestHandler):
             notes.append(note)
             with open(STORE, "w") as f:
                 json.dump(notes, f)
-        return self.reply(201, note)
+        return self.reply(201, note, location=f"http://127.0.0.1:{os.environ['PORT']}/notes/{note['id']}")
 
     def log_message(self, *args):
         pass
