@@ -59,6 +59,9 @@ pub fn matches(pattern: &Pattern, actual: &Value) -> bool {
         (Pattern::Range { low, high }, Value::Number(n)) => {
             n.as_f64().is_some_and(|x| *low <= x && x <= *high)
         }
+        (Pattern::Above(Value::Number(bound)), Value::Number(n)) => {
+            matches!((n.as_f64(), bound.as_f64()), (Some(x), Some(b)) if x > b)
+        }
         (
             Pattern::SetAt {
                 key_path,
@@ -400,6 +403,10 @@ pub fn describe(pattern: &Pattern) -> String {
                 .join(" | ")
         ),
         Pattern::Range { low, high } => format!("a number from {low} to {high}"),
+        Pattern::Above(Value::String(name)) => {
+            format!("a number greater than {name} (which was not captured)")
+        }
+        Pattern::Above(bound) => format!("a number greater than {bound}"),
         Pattern::SetAt {
             key_path, values, ..
         } => format!(
@@ -486,9 +493,11 @@ pub fn project(pattern: &Pattern, actual: Option<&Value>) -> Value {
         }
         Pattern::Type(ValueType::Any) => Value::String("<any JSON value>".into()),
         Pattern::Type(t) => Value::String(format!("<any {}>", t.name())),
-        Pattern::Approx { .. } | Pattern::Regex(_) | Pattern::OneOf(_) | Pattern::Range { .. } => {
-            Value::String(format!("<{}>", describe(pattern)))
-        }
+        Pattern::Approx { .. }
+        | Pattern::Regex(_)
+        | Pattern::OneOf(_)
+        | Pattern::Range { .. }
+        | Pattern::Above(_) => Value::String(format!("<{}>", describe(pattern))),
         Pattern::SetAt {
             key_path,
             values,
@@ -696,6 +705,27 @@ mod tests {
             ["$: expected a number from 400 to 499, got 500 (int)"]
         );
         assert_eq!(check(&p, &json!("404")).len(), 1);
+    }
+
+    #[test]
+    fn gt_matcher_takes_a_number_or_a_capture() {
+        let p = pat(json!({"$gt": 5}));
+        assert!(check(&p, &json!(6)).is_empty());
+        assert_eq!(
+            lines(&p, json!(5)),
+            ["$: expected a number greater than 5, got 5 (int)"]
+        );
+        let p = pat(json!({"id": {"$gt": "{{last}}"}}));
+        assert_eq!(
+            lines(&p, json!({"id": 3})),
+            ["$.id: expected a number greater than {{last}} (which was not captured), got 3 (int)"]
+        );
+        let mut captured = serde_json::Map::new();
+        captured.insert("last".into(), json!(2));
+        assert!(check(&p.with_captures(&captured), &json!({"id": 3})).is_empty());
+        captured.insert("last".into(), json!(3));
+        assert!(!check(&p.with_captures(&captured), &json!({"id": 3})).is_empty());
+        assert!(Pattern::parse(&json!({"$gt": "three"})).is_err());
     }
 
     #[test]

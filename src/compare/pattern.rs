@@ -34,6 +34,9 @@ pub enum Pattern {
         low: f64,
         high: f64,
     },
+    /// A number greater than this one: a number, or `{{name}}` until a capture fills it in
+    /// (a new id above the last one).
+    Above(Value),
     /// An array whose elements hold, at `key_path` (keys, outermost first), exactly the set
     /// `values` (each at least once, nothing else); every element also matches `each`.
     SetAt {
@@ -122,7 +125,8 @@ impl fmt::Display for PatternError {
     }
 }
 
-const MATCHERS: &str = "$type, $approx, $unordered, $partial, $regex, $one_of, $range, $set_at";
+const MATCHERS: &str =
+    "$type, $approx, $unordered, $partial, $regex, $one_of, $range, $gt, $set_at";
 
 impl Pattern {
     pub fn parse(value: &Value) -> Result<Pattern, PatternError> {
@@ -184,6 +188,12 @@ impl Pattern {
                     .collect(),
                 each: each.as_ref().map(|p| Box::new(fill(p))),
             },
+            Pattern::Above(Value::String(text)) => {
+                match crate::text::whole_capture(text).and_then(|name| captured.get(name)) {
+                    Some(value) => Pattern::Above(value.clone()),
+                    None => self.clone(),
+                }
+            }
             other => other.clone(),
         }
     }
@@ -305,6 +315,17 @@ fn parse_matcher(
             )),
         },
         "$set_at" => parse_set_at(map, path),
+        "$gt" => match arg {
+            Value::Number(_) => Ok(Pattern::Above(arg.clone())),
+            Value::String(s) if crate::text::whole_capture(s).is_some() => {
+                Ok(Pattern::Above(arg.clone()))
+            }
+            _ => Err(error(
+                path,
+                "expects a number, or a capture such as \"{{last_id}}\"",
+                Some("write { \"$gt\" = 0 } or { \"$gt\" = \"{{first_id}}\" }"),
+            )),
+        },
         "$unordered" => match arg {
             Value::Array(items) => parse_items(items, path).map(Pattern::Unordered),
             _ => Err(error(path, "expects an array", None)),
