@@ -199,7 +199,26 @@ pub struct Solutions {
 pub struct RejectedExpectation {
     pub fails: Vec<String>,
     pub verdict: Option<String>,
-    pub message: Option<String>,
+    /// Text every failing case's message contains, or, per case id, the text its message
+    /// contains (when one mistake shows differently in different cases).
+    pub message: Option<MessageExpectation>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+pub enum MessageExpectation {
+    Every(String),
+    PerCase(std::collections::BTreeMap<String, String>),
+}
+
+impl MessageExpectation {
+    /// What the message of case `id` must contain.
+    pub fn for_case(&self, id: &str) -> Option<&str> {
+        match self {
+            MessageExpectation::Every(text) => Some(text),
+            MessageExpectation::PerCase(by_case) => by_case.get(id).map(String::as_str),
+        }
+    }
 }
 
 /// A task's `solutions/solutions.toml`.
@@ -337,10 +356,10 @@ pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
             if let Some(verdict) = &expectation.verdict {
                 assert_eq!(case["verdict"], verdict.as_str(), "{stem} / {id}");
             }
-            if let Some(fragment) = &expectation.message {
+            if let Some(fragment) = expectation.message.as_ref().and_then(|m| m.for_case(id)) {
                 let message = case["message"].as_str().unwrap();
                 assert!(
-                    message.contains(fragment.as_str()),
+                    message.contains(fragment),
                     "{stem} / {id}: message should contain {fragment:?}:\n{message}"
                 );
             }

@@ -1,0 +1,31 @@
+//! The crud-app task end to end, under strict isolation: every accepted solution (Flask,
+//! Django, FastAPI, standard library; SQLite in DATA_DIR) passes every case 3 runs in a row,
+//! and every rejected one fails exactly the cases its solutions.toml names, with a message
+//! that names the broken behaviour and the failing requests as curl commands.
+
+mod common;
+
+use common::*;
+
+const TASK: &str = "crud-app";
+
+#[test]
+fn accepted_solutions_in_four_frameworks_pass_every_case_3_runs_in_a_row() {
+    let stems: Vec<String> = solutions(TASK, "accepted")
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for framework in ["flask", "django", "fastapi", "stdlib"] {
+        assert!(
+            stems.iter().any(|s| s.starts_with(framework)),
+            "an accepted {framework} solution ships: {stems:?}"
+        );
+    }
+    assert_accepted_pass(TASK, 3);
+}
+
+#[test]
+fn rejected_solutions_fail_exactly_the_cases_that_catch_their_mistake() {
+    assert!(expectations(TASK).exact, "crud-app's sets are exact");
+    assert_rejected_fail_in(TASK, 12, 2);
+}
