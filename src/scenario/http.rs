@@ -617,29 +617,18 @@ pub async fn burst<C: Connector>(
     for driver in drivers {
         driver.abort();
     }
-    let in_time = last <= start + burst.within && first_error.is_none();
+    let outcome = super::BurstOutcome {
+        clients: burst.clients,
+        within: burst.within,
+        service: burst.service,
+        waited: last - start,
+        finish_times,
+        first_error,
+    };
     let mut observed = Map::new();
-    observed.insert("in_time".into(), Value::Bool(in_time));
+    observed.insert("in_time".into(), Value::Bool(outcome.in_time()));
     observed.insert("statuses".into(), json!(statuses));
-    if let Some(service) = burst.service {
-        observed.insert(
-            "overlapped".into(),
-            Value::from(super::overlapped(&finish_times, service)),
-        );
-    }
-    if let Some(error) = first_error {
-        observed.insert("error".into(), Value::String(error));
-    } else if !in_time {
-        observed.insert(
-            "error".into(),
-            Value::String(format!(
-                "the last response came {} ms after the clients sent, more than {} ms{}",
-                (last - start).as_millis(),
-                burst.within.as_millis(),
-                super::serial_comparison(last - start, burst.clients, burst.service)
-            )),
-        );
-    }
+    outcome.record(&mut observed, "response");
     Value::Object(observed)
 }
 

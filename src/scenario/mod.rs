@@ -100,6 +100,49 @@ pub fn overlapped(finished: &[Duration], service: Duration) -> usize {
     best
 }
 
+/// How a burst's clients fared, from the barrier on.
+pub struct BurstOutcome {
+    pub clients: usize,
+    pub within: Duration,
+    pub service: Option<Duration>,
+    /// From the barrier to the last reply.
+    pub waited: Duration,
+    /// Each client's last reply, after the barrier (clients that got all their replies).
+    pub finish_times: Vec<Duration>,
+    pub first_error: Option<String>,
+}
+
+impl BurstOutcome {
+    pub fn in_time(&self) -> bool {
+        self.waited <= self.within && self.first_error.is_none()
+    }
+
+    /// Adds `overlapped` (when a service time is known) and the `error` that says what went
+    /// wrong first, or how late the last `noun` ("reply", "response") came.
+    pub fn record(self, observed: &mut Map<String, Value>, noun: &str) {
+        if let Some(service) = self.service {
+            observed.insert(
+                "overlapped".into(),
+                Value::from(overlapped(&self.finish_times, service)),
+            );
+        }
+        let late = !self.in_time();
+        if let Some(error) = self.first_error {
+            observed.insert("error".into(), Value::String(error));
+        } else if late {
+            observed.insert(
+                "error".into(),
+                Value::String(format!(
+                    "the last {noun} came {} ms after the clients sent, more than {} ms{}",
+                    self.waited.as_millis(),
+                    self.within.as_millis(),
+                    serial_comparison(self.waited, self.clients, self.service)
+                )),
+            );
+        }
+    }
+}
+
 /// The words that put a burst's wall time next to the time one at a time would take.
 pub fn serial_comparison(wall: Duration, clients: usize, service: Option<Duration>) -> String {
     match service {

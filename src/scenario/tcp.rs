@@ -217,17 +217,18 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
             first_error = Some(format!("client {i}: {e}"));
         }
     }
-    let in_time = last <= deadline && first_error.is_none();
+    let outcome = super::BurstOutcome {
+        clients: burst.clients,
+        within: burst.within,
+        service: burst.service,
+        waited: last - start,
+        finish_times,
+        first_error,
+    };
     let mut observed = serde_json::Map::new();
-    observed.insert("in_time".into(), Value::Bool(in_time));
+    observed.insert("in_time".into(), Value::Bool(outcome.in_time()));
     if !greetings.is_empty() {
         observed.insert("greetings".into(), json!(greetings));
-    }
-    if let Some(service) = burst.service {
-        observed.insert(
-            "overlapped".into(),
-            Value::from(super::overlapped(&finish_times, service)),
-        );
     }
     match burst.numbers {
         Some((low, high)) => {
@@ -244,19 +245,7 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
             observed.insert("replies".into(), json!(counts));
         }
     }
-    if let Some(error) = first_error {
-        observed.insert("error".into(), Value::String(error));
-    } else if !in_time {
-        observed.insert(
-            "error".into(),
-            Value::String(format!(
-                "the last reply came {} ms after the clients sent, more than {} ms{}",
-                (last - start).as_millis(),
-                burst.within.as_millis(),
-                super::serial_comparison(last - start, burst.clients, burst.service)
-            )),
-        );
-    }
+    outcome.record(&mut observed, "reply");
     Value::Object(observed)
 }
 

@@ -255,6 +255,20 @@ pub fn grade_solutions(
     (run, report)
 }
 
+/// `task` ships an accepted solution whose file name starts with each of `frameworks`.
+pub fn assert_ships_frameworks(task: &str, frameworks: &[&str]) {
+    let stems: Vec<String> = solutions(task, "accepted")
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for framework in frameworks {
+        assert!(
+            stems.iter().any(|s| s.starts_with(framework)),
+            "an accepted {framework} solution ships: {stems:?}"
+        );
+    }
+}
+
 /// Every accepted solution of `task` passes every case, `runs` times in a row (the solutions
 /// are graded in parallel, one livejudge each).
 pub fn assert_accepted_pass(task: &'static str, runs: usize) {
