@@ -188,3 +188,26 @@ fn show_lists_each_case_s_requests() {
         );
     }
 }
+
+#[test]
+fn a_folder_submission_serves_from_its_entry_file() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("tests/submissions/notes-http/good.py"),
+        folder.path().join("notes_impl.py"),
+    )
+    .unwrap();
+    std::fs::write(folder.path().join("solution.py"), "import notes_impl\n").unwrap();
+    let run = run(&[
+        "--isolation".as_ref(),
+        "strict".as_ref(),
+        "--tasks".as_ref(),
+        "tests/tasks".as_ref(),
+        "grade".as_ref(),
+        "notes-http".as_ref(),
+        folder.path().as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
