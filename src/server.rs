@@ -137,7 +137,14 @@ impl Server {
     ) -> Result<Duration, StartFailure> {
         let started = Instant::now();
         loop {
-            if self.answers(probe).await {
+            // A probe may not outlast the start timeout (the relay waits for the box's server).
+            let left = timeout
+                .saturating_sub(started.elapsed())
+                .max(PROBE_INTERVAL);
+            if tokio::time::timeout(left, self.answers(probe))
+                .await
+                .unwrap_or(false)
+            {
                 return Ok(started.elapsed());
             }
             let mut running = self.running.lock().await;
@@ -330,7 +337,8 @@ impl crate::scenario::Connector for Live<'_, '_> {
     async fn terminate(&self, within: Duration) -> bool {
         match self.server.read().await.as_ref() {
             Some(server) => server.terminate(within).await,
-            None => true,
+            // No server (a restart failed): nothing exited within the grace period.
+            None => false,
         }
     }
 

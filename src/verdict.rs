@@ -74,8 +74,6 @@ pub struct CaseResult {
     pub duration_ms: f64,
 }
 
-/// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
-/// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
 /// The transcripts (request as curl, response as `curl -i` prints it) of the steps that
 /// have a mismatch, in step order: enough to reproduce the failure by hand.
 fn failing_transcripts(
@@ -121,6 +119,8 @@ fn order_by_step(mismatches: &mut [crate::compare::Mismatch]) {
     mismatches.sort_by_key(|m| rank(&m.path));
 }
 
+/// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
+/// data (mismatches, diff, tracebacks, output) unless `show_hidden`.
 pub fn judge(
     case: &Case,
     observed: &CaseObservation,

@@ -31,7 +31,7 @@ fn a_failing_case_shows_the_request_as_curl_with_its_user_and_the_whole_response
     let lines: Vec<&str> = details.lines().collect();
     assert_eq!(lines[0], "step 1:");
     assert!(
-        lines[1].starts_with("$ curl -i 'http://127.0.0.1:$PORT/notes/")
+        lines[1].starts_with("$ curl -i http://127.0.0.1:\"$PORT\"'/notes/")
             && lines[1].ends_with("' -u 'bob:builder'"),
         "{details}"
     );

@@ -89,7 +89,7 @@ fn notes_kept_in_memory_do_not_survive_the_restart() {
     let details = mid["details"].as_str().unwrap();
     assert!(
         details.starts_with(
-            "step 2:\n$ curl -i 'http://127.0.0.1:$PORT/notes/2'\nHTTP/1.1 404 Not Found\n"
+            "step 2:\n$ curl -i http://127.0.0.1:\"$PORT\"'/notes/2'\nHTTP/1.1 404 Not Found\n"
         ),
         "a curl command for the request captured from Location, and the response: {details}"
     );

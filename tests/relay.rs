@@ -191,6 +191,16 @@ fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
         .unwrap();
     second.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty(), "the judge's end was closed too: {rest:?}");
+    // A link that is gone cannot be reset again: the relay says so.
+    let mut again = UnixStream::connect(&inbound).unwrap();
+    again.write_all(b"R").unwrap();
+    again.write_all(&answer[1..]).unwrap();
+    let mut refused_reset = Vec::new();
+    again
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    again.read_to_end(&mut refused_reset).unwrap();
+    assert_eq!(refused_reset, b"-");
 
     let mut refused = UnixStream::connect(&unserved).unwrap();
     refused.write_all(b"C").unwrap();

@@ -403,9 +403,10 @@ pub fn describe(pattern: &Pattern) -> String {
                 .join(" | ")
         ),
         Pattern::Range { low, high } => format!("a number from {low} to {high}"),
-        Pattern::Above(Value::String(name)) => {
+        Pattern::Above(Value::String(name)) if name.ends_with("}}") => {
             format!("a number greater than {name} (which was not captured)")
         }
+        Pattern::Above(Value::String(why)) => format!("a number greater than {why}"),
         Pattern::Above(bound) => format!("a number greater than {bound}"),
         Pattern::SetAt {
             key_path, values, ..

@@ -190,6 +190,13 @@ impl Pattern {
             },
             Pattern::Above(Value::String(text)) => {
                 match crate::text::whole_capture(text).and_then(|name| captured.get(name)) {
+                    // A header's value is text: "41" bounds as the number 41.
+                    Some(Value::String(number)) => match number.trim().parse::<Number>() {
+                        Ok(number) => Pattern::Above(Value::Number(number)),
+                        Err(_) => Pattern::Above(Value::String(format!(
+                            "{text} (captured as {number:?}, not a number)"
+                        ))),
+                    },
                     Some(value) => Pattern::Above(value.clone()),
                     None => self.clone(),
                 }

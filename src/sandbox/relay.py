@@ -36,6 +36,7 @@ class Link:
         self.client = client
         self.upstream = upstream
         self.resetting = False
+        self.closed = threading.Event()
 
 
 def pump(source, target, link=None):
@@ -69,10 +70,11 @@ def recv_exact(sock, size):
 
 
 def reset(ident):
+    """Whether the link's TCP connection was closed with a reset."""
     with LINKS_LOCK:
         link = LINKS.pop(ident, None)
     if link is None:
-        return
+        return False
     link.resetting = True
     # Closed with a zero linger time, a TCP socket sends RST. It is closed once both pumps
     # are done; SHUT_RD wakes the one reading the server without sending anything.
@@ -82,6 +84,9 @@ def reset(ident):
             sock.shutdown(how)
         except OSError:
             pass
+    # A pump blocked sending to a server that does not read cannot be woken without a FIN:
+    # then the reset did not happen, and the judge is told so.
+    return link.closed.wait(2)
 
 
 def link(client, connect, announce):
@@ -92,8 +97,8 @@ def link(client, connect, announce):
         try:
             request = recv_exact(client, 1)
             if request == b"R":
-                reset(recv_exact(client, 8))
-                client.sendall(b"+")
+                done = reset(recv_exact(client, 8))
+                client.sendall(b"+" if done else b"-")
                 client.close()
                 return
             if request != b"C":
@@ -134,6 +139,7 @@ def link(client, connect, announce):
                     LINKS.pop(ident, None)
             a.close()
             b.close()
+            this.closed.set()
         done.set()
 
     threading.Thread(target=forward, args=(client, upstream), daemon=True).start()

@@ -18,6 +18,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::fd::{OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::bubblewrap::BOX_NET;
 
@@ -135,9 +136,19 @@ pub struct Inbound {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkId(pub [u8; 8]);
 
+/// The longest the relay may take to answer: it waits up to 5 s for the server in the box to
+/// accept. A relay stopped by its submission (SIGSTOP) must not stop the judge.
+const RELAY_ANSWER: Duration = Duration::from_secs(8);
+
 /// Connects to the server the box runs on `port`, through the relay. `Ok(None)`: nothing
 /// listens on that port in the box (yet).
 pub async fn connect_inbound(plan: &Plan, port: u16) -> std::io::Result<Option<Inbound>> {
+    tokio::time::timeout(RELAY_ANSWER, connect_inbound_now(plan, port))
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the relay in the box did not answer")))
+}
+
+async fn connect_inbound_now(plan: &Plan, port: u16) -> std::io::Result<Option<Inbound>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::UnixStream::connect(inbound_path(plan, port)?).await?;
     stream.write_all(b"C").await?;
@@ -156,14 +167,24 @@ pub async fn connect_inbound(plan: &Plan, port: u16) -> std::io::Result<Option<I
 
 /// Has the relay reset the link's TCP connection: the server sees a reset (ECONNRESET), as
 /// from a client that vanished, where closing the judge's end would give it an orderly close.
+/// Succeeds once the relay has closed the link (its answer "+"); "-": the link was gone, or
+/// could not be closed in time.
 pub async fn reset_inbound(plan: &Plan, port: u16, link: LinkId) -> std::io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::UnixStream::connect(inbound_path(plan, port)?).await?;
-    stream.write_all(b"R").await?;
-    stream.write_all(&link.0).await?;
-    let mut answer = [0u8; 1];
-    stream.read_exact(&mut answer).await?;
-    Ok(())
+    let reset = async {
+        let mut stream = tokio::net::UnixStream::connect(inbound_path(plan, port)?).await?;
+        stream.write_all(b"R").await?;
+        stream.write_all(&link.0).await?;
+        let mut answer = [0u8; 1];
+        stream.read_exact(&mut answer).await?;
+        match &answer {
+            b"+" => Ok(()),
+            _ => Err(std::io::Error::other("the relay could not reset the link")),
+        }
+    };
+    tokio::time::timeout(RELAY_ANSWER, reset)
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the relay in the box did not answer")))
 }
 
 fn inbound_path(plan: &Plan, port: u16) -> std::io::Result<PathBuf> {

@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::Connector;
+use super::{Connector, LATE_MARGIN};
 use crate::text::{substitute, whole_capture};
 
 /// A response body larger than this is not read (the step fails).
@@ -28,7 +28,8 @@ pub struct Request {
     pub path: String,
     /// Added to the path, form-encoded.
     pub query: Vec<(String, String)>,
-    /// In the order written; names are sent as written.
+    /// In the order written; names go out in title case (`X-Api-Key`), which HTTP says is
+    /// the same name. `Host`, `Connection` or `Content-Length` here replace the judge's.
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub basic_auth: Option<(String, String)>,
@@ -192,12 +193,19 @@ fn origin_form(target: &str) -> String {
     let lower = target.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         let after_scheme = &target[target.find("//").map_or(0, |i| i + 2)..];
-        match after_scheme.find('/') {
-            Some(slash) => after_scheme[slash..].to_owned(),
+        match after_scheme.find(['/', '?']) {
+            Some(at) if after_scheme[at..].starts_with('?') => {
+                format!("/{}", &after_scheme[at..])
+            }
+            Some(at) => after_scheme[at..].to_owned(),
             None => "/".to_owned(),
         }
-    } else {
+    } else if target.starts_with('/') {
         target.to_owned()
+    } else {
+        // A relative Location such as `notes/5`: relative to the root, where every request
+        // of a step starts.
+        format!("/{target}")
     }
 }
 
@@ -225,15 +233,22 @@ fn build_with_body(
         target.push(if target.contains('?') { '&' } else { '?' });
         target.push_str(&query.finish());
     }
+    let given = |header: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(header))
+    };
     let mut builder = hyper::Request::builder()
         .method(request.method.as_str())
-        .uri(target)
-        .header(hyper::header::HOST, host)
-        .header(hyper::header::CONNECTION, "close");
-    let has_content_type = request
-        .headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        .uri(target);
+    if !given("host") {
+        builder = builder.header(hyper::header::HOST, host);
+    }
+    if !given("connection") {
+        builder = builder.header(hyper::header::CONNECTION, "close");
+    }
+    let has_content_type = given("content-type");
     let body = match &request.body {
         None => Vec::new(),
         Some(Body::Json(value)) => {
@@ -259,7 +274,7 @@ fn build_with_body(
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), substitute(value, captured)?);
     }
-    if request.body.is_some() {
+    if request.body.is_some() && !given("content-length") {
         builder = builder.header(hyper::header::CONTENT_LENGTH, body.len());
     }
     let body = Bytes::from(body);
@@ -288,10 +303,11 @@ fn curl_command(
     if request.method() != hyper::Method::GET || !body.is_empty() {
         words.push(format!("-X {}", request.method()));
     }
-    words.push(shell_quote(&format!(
-        "http://127.0.0.1:$PORT{}",
-        request.uri()
-    )));
+    // `$PORT` stays outside the quotes, so the shell fills it in.
+    words.push(format!(
+        "http://127.0.0.1:\"$PORT\"{}",
+        shell_quote(&request.uri().to_string())
+    ));
     if let Some((user, password)) = auth {
         words.push(format!("-u {}", shell_quote(&format!("{user}:{password}"))));
     }
@@ -353,12 +369,12 @@ async fn send<C: Connector>(
     request: hyper::Request<Full<Bytes>>,
     timeout: Duration,
 ) -> Result<Response, String> {
-    let stream = match connector.connect().await {
-        Ok(Some(opened)) => opened.stream,
-        Ok(None) => return Err("the server refused the connection".into()),
-        Err(e) => return Err(format!("cannot connect: {e}")),
-    };
     let exchange = async {
+        let stream = match connector.connect().await {
+            Ok(Some(opened)) => opened.stream,
+            Ok(None) => return Err("the server refused the connection".into()),
+            Err(e) => return Err(format!("cannot connect: {e}")),
+        };
         let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
             .title_case_headers(true)
             .handshake::<_, Full<Bytes>>(hyper_util::rt::TokioIo::new(stream))
@@ -535,9 +551,6 @@ fn observe(exchange: &Exchange, response: &Response, captured: &mut Map<String, 
     Value::Object(observed)
 }
 
-/// How long after a burst's limit its responses are still read, to tell slow from missing.
-const LATE_MARGIN: Duration = Duration::from_secs(2);
-
 /// Observed: `{"in_time": bool, "statuses": {"200": n, ...}}`, and an `error` that says what
 /// went wrong first.
 pub async fn burst<C: Connector>(
@@ -665,6 +678,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn captured_urls_become_paths_on_the_server_under_test() {
+        assert_eq!(origin_form("http://127.0.0.1:8000/notes/5"), "/notes/5");
+        assert_eq!(origin_form("HTTPS://example.test/a?b=1"), "/a?b=1");
+        assert_eq!(origin_form("http://h?x=1"), "/?x=1");
+        assert_eq!(origin_form("http://h"), "/");
+        assert_eq!(origin_form("notes/5"), "/notes/5");
+        assert_eq!(origin_form("/notes/5?x"), "/notes/5?x");
+    }
+
     /// A one-shot HTTP server on the test's loopback that answers every connection with
     /// `reply` and records what it was sent.
     async fn canned(reply: &'static [u8]) -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
@@ -743,7 +766,7 @@ mod tests {
         let transcript = transcript.unwrap();
         assert!(
             transcript.starts_with(
-                "$ curl -i -X POST 'http://127.0.0.1:$PORT/invoices/total?q=a+b' -u 'ann:pw' -H 'content-type: application/json' --data-binary '{\"n\":2.0}'\nHTTP/1.1 201 Created\n"
+                "$ curl -i -X POST http://127.0.0.1:\"$PORT\"'/invoices/total?q=a+b' -u 'ann:pw' -H 'content-type: application/json' --data-binary '{\"n\":2.0}'\nHTTP/1.1 201 Created\n"
             ),
             "{transcript}"
         );

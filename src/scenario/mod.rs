@@ -232,6 +232,11 @@ impl std::fmt::Display for Step {
     }
 }
 
+/// How long after a burst's limit its replies are still read, to tell slow from missing.
+pub const LATE_MARGIN: Duration = Duration::from_secs(2);
+/// How long a write to the server may block (a server that stopped reading).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A connection to the server.
 pub struct Opened {
     pub stream: Box<dyn Stream>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Burst, Connector, Step, Stream};
+use super::{Burst, Connector, LATE_MARGIN, Step, Stream, WRITE_TIMEOUT};
 
 /// A reply line longer than this is cut (and then cannot match).
 const MAX_LINE: usize = 64 * 1024;
@@ -60,10 +60,8 @@ pub(super) async fn run_step<C: Connector>(
                 if i > 0 {
                     tokio::time::sleep(*pause).await;
                 }
-                let written = connection.stream.write_all(part).await;
-                let flushed = connection.stream.flush().await;
-                if let Err(e) = written.and(flushed) {
-                    return json!({ "error": format!("the server closed the connection ({e})") });
+                if let Err(error) = write(connection, part).await {
+                    return json!({ "error": error });
                 }
             }
             Value::Null
@@ -131,8 +129,6 @@ pub(super) async fn run_step<C: Connector>(
     }
 }
 
-/// How long after a burst's limit its replies are still read.
-const LATE_MARGIN: Duration = Duration::from_secs(2);
 /// How long each of a burst's clients may wait for its greeting, at least.
 const GREETING_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -155,8 +151,8 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
             Err(e) => return json!({ "error": format!("client {i}: cannot connect: {e}") }),
         };
         if let Some(greet) = &burst.greet {
-            if let Err(e) = connection.stream.write_all(greet).await {
-                return json!({ "error": format!("client {i}: the server closed the connection ({e})") });
+            if let Err(error) = write(&mut connection, greet).await {
+                return json!({ "error": format!("client {i}: {error}") });
             }
             let deadline = tokio::time::Instant::now() + GREETING_TIMEOUT.max(burst.within);
             match read_line(&mut connection, deadline).await {
@@ -182,12 +178,8 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
             let send = burst.send.clone();
             let replies = burst.replies;
             tokio::spawn(async move {
-                if let Err(e) = connection.stream.write_all(&send).await {
-                    return (
-                        Vec::new(),
-                        Some(format!("the server closed the connection ({e})")),
-                        start,
-                    );
+                if let Err(error) = write(&mut connection, &send).await {
+                    return (Vec::new(), Some(error), start);
                 }
                 let mut lines = Vec::with_capacity(replies);
                 for _ in 0..replies {
@@ -304,6 +296,23 @@ fn check_numbers(lines: &[String], low: u64, high: u64) -> String {
         ));
     }
     problems.join("; ")
+}
+
+/// Writes all of `bytes`, or says why not: the server closed the connection, or stopped
+/// reading for [`WRITE_TIMEOUT`].
+async fn write(connection: &mut Connection, bytes: &[u8]) -> Result<(), String> {
+    let written = async {
+        connection.stream.write_all(bytes).await?;
+        connection.stream.flush().await
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, written).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("the server closed the connection ({e})")),
+        Err(_) => Err(format!(
+            "the server stopped reading: a write did not finish within {} s",
+            WRITE_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 /// The next line (without `\n` and one `\r` before it), or what stopped it.

@@ -611,7 +611,9 @@ impl<'a> Validator<'a> {
             }
         }
         let ready_path = match (&raw.ready_path, kind) {
-            (Some(path), Kind::Http) if path.starts_with('/') && !path.contains(' ') => {
+            (Some(path), Kind::Http)
+                if path.starts_with('/') && path.parse::<hyper::Uri>().is_ok() =>
+            {
                 Some(path.clone())
             }
             (Some(_), Kind::Http) => {

@@ -42,6 +42,7 @@ pub fn parse(raw: &[toml::Value], http: bool) -> Result<(Vec<Step>, Value), Vec<
     let mut steps = Vec::new();
     let mut expected = Vec::new();
     let mut errors = Vec::new();
+    let mut captured_by = std::collections::HashMap::new();
     for (i, value) in raw.iter().enumerate() {
         let at = |more: &[&str]| {
             let mut path = vec![Segment::Index(i)];
@@ -78,6 +79,19 @@ pub fn parse(raw: &[toml::Value], http: bool) -> Result<(Vec<Step>, Value), Vec<
         };
         match parsed {
             Ok((step, expect)) => {
+                // Expectations see each capture's one value: a name captured twice would
+                // make earlier steps compare against the later value.
+                if let Step::Exchange(exchange) = &step {
+                    for (name, _) in &exchange.captures {
+                        if let Some(first) = captured_by.insert(name.clone(), i) {
+                            errors.push(error(
+                                at(&["capture", name]),
+                                format!("{name} is already captured by step {first}"),
+                                "give this capture another name",
+                            ));
+                        }
+                    }
+                }
                 steps.push(step);
                 expected.push(expect);
             }
@@ -448,15 +462,10 @@ fn parse_burst(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value), V
             help,
         ));
     }
-    let within = match table
-        .get("within")
-        .and_then(|w| w.as_str())
-        .map(super::units::parse_duration)
-    {
-        Some(Ok(within)) => within,
-        Some(Err(e)) => {
-            errors.push(error(at("within"), e, help));
-            Duration::ZERO
+    let within = match table.get("within") {
+        Some(_) => {
+            let at_field = |more: &[&str]| at(more.first().copied().unwrap_or("within"));
+            duration_field(table, "within", Duration::ZERO, &at_field, &mut errors)
         }
         None => {
             errors.push(error(at("within"), "burst needs within", help));
@@ -558,6 +567,7 @@ fn parse_request(table: &toml::Table, at: At, errors: &mut Vec<StepError>) -> Re
             match (words.next(), words.next(), words.next()) {
                 (Some(method), Some(path), None)
                     if hyper::Method::from_bytes(method.as_bytes()).is_ok()
+                        && !method.chars().any(|c| c.is_ascii_lowercase())
                         && ((path.starts_with('/') && path.parse::<hyper::Uri>().is_ok())
                             // A captured path or URL (a Location header, say).
                             || path.starts_with("{{")) =>
@@ -837,11 +847,12 @@ fn parse_overlap(
     let service = match table.get("service") {
         None => None,
         Some(value) => match value.as_str().map(super::units::parse_duration) {
-            Some(Ok(d)) if !d.is_zero() => Some(d),
+            // At most a minute: a burst of clients each served that long is already slow.
+            Some(Ok(d)) if !d.is_zero() && d <= Duration::from_secs(60) => Some(d),
             _ => {
                 errors.push(error(
                     at("service"),
-                    "service must be a duration: how long one request takes served alone",
+                    "service must be a duration up to 1min: how long one request takes served alone",
                     help,
                 ));
                 None
@@ -1110,6 +1121,30 @@ mod tests {
                 {"in_time": true, "statuses": {"200": 5}},
                 null,
             ]})
+        );
+    }
+
+    #[test]
+    fn a_capture_name_is_given_once_and_methods_are_upper_case() {
+        let Err(errors) = parse(
+            &steps(
+                r#"[
+                { request = "POST /a", capture = { id = "$.id" } },
+                { request = "POST /b", capture = { id = "$.id" } },
+                { request = "get /a" },
+            ]"#,
+            ),
+            true,
+        ) else {
+            panic!("accepted");
+        };
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "id is already captured by step 0",
+                "\"get /a\" is not \"METHOD /path\""
+            ]
         );
     }
 
