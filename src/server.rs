@@ -387,11 +387,17 @@ impl crate::scenario::Connector for Live<'_, '_> {
     }
 }
 
-/// Regular files under `dir`, not following links, counting at most `cap`.
+/// Regular files under `dir`, not following links, counting at most `cap` (and visiting at
+/// most `cap` folders: the box owns this tree and may make it as deep as it likes).
 fn count_files(dir: &std::path::Path, cap: usize) -> std::io::Result<usize> {
     let mut count = 0;
+    let mut visited = 0;
     let mut pending = vec![dir.to_owned()];
     while let Some(folder) = pending.pop() {
+        visited += 1;
+        if visited > cap {
+            break;
+        }
         for entry in std::fs::read_dir(&folder)? {
             let entry = entry?;
             let kind = entry.file_type()?;
