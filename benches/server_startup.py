@@ -62,7 +62,9 @@ def bare_start(python, solution, ready, path):
     work = pathlib.Path(tempfile.mkdtemp(prefix="lj-start-"))
     shutil.copy(solution, work / "solution.py")
     port = free_port()
-    env = dict(os.environ, PORT=str(port), PYTHONDONTWRITEBYTECODE="1")
+    data = work / "data"
+    data.mkdir()
+    env = dict(os.environ, PORT=str(port), DATA_DIR=str(data), PYTHONDONTWRITEBYTECODE="1")
     started = time.perf_counter()
     proc = subprocess.Popen([python, "solution.py"], cwd=work, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
