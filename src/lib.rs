@@ -16,6 +16,7 @@ pub mod report;
 pub mod sandbox;
 pub mod scenario;
 pub mod server;
+pub mod sites;
 pub mod spec;
 pub mod supervise;
 pub mod text;
