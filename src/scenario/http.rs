@@ -209,15 +209,6 @@ fn origin_form(target: &str) -> String {
     }
 }
 
-/// A request ready to send, captures filled in.
-fn build(
-    request: &Request,
-    host: &str,
-    captured: &Map<String, Value>,
-) -> Result<hyper::Request<Full<Bytes>>, String> {
-    build_with_body(request, host, captured).map(|(request, _)| request)
-}
-
 /// The request, and its body (for the transcript).
 fn build_with_body(
     request: &Request,
@@ -586,8 +577,8 @@ pub async fn burst<C: Connector>(
     let read_deadline = start + burst.within.max(burst.timeout) + LATE_MARGIN;
     let mut tasks = Vec::with_capacity(senders.len());
     for mut sender in senders {
-        let request = match build(&burst.request, &host, captured) {
-            Ok(request) => request,
+        let request = match build_with_body(&burst.request, &host, captured) {
+            Ok((request, _)) => request,
             Err(error) => return json!({ "error": error }),
         };
         tasks.push(tokio::spawn(async move {
