@@ -209,7 +209,7 @@ fn origin_form(target: &str) -> String {
     }
 }
 
-/// The request, and its body (for the transcript).
+/// A request ready to send, captures filled in, and its body (for the transcript).
 fn build_with_body(
     request: &Request,
     host: &str,
