@@ -182,6 +182,7 @@ impl Grader<'_> {
                         data: None,
                     },
                     launcher: self.launcher,
+                    sockets_dir: workspace.root().join("net"),
                     entry_display: if submission.is_dir {
                         task.entry.clone()
                     } else {
@@ -201,7 +202,7 @@ impl Grader<'_> {
                             python: setup.python.clone(),
                             read_only: setup.read_only.clone(),
                             dirs: setup.dirs.clone(),
-                            sockets_dir: workspace.root().join("net"),
+                            sockets_dir: setup.sockets_dir.clone(),
                             data_dir: workspace.root().join("data"),
                             launcher: self.launcher,
                         };
@@ -225,6 +226,7 @@ impl Grader<'_> {
                     observation: observation.clone(),
                     duration: Default::default(),
                     output: Default::default(),
+                    sites: None,
                 };
                 record(observed, reporter);
             }

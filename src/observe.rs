@@ -108,4 +108,6 @@ pub struct CaseObservation {
     pub observation: Observation,
     pub duration: Duration,
     pub output: CaseOutput,
+    /// What the task's fixture websites saw during the case, when the case asserts on it.
+    pub sites: Option<crate::sites::Observed>,
 }

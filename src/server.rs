@@ -532,6 +532,7 @@ pub async fn run_cases(
                 stdout: (!stdout.is_empty()).then_some(stdout),
                 stderr: (!stderr.is_empty()).then_some(stderr),
             },
+            sites: None,
         });
     }
     if let Some(server) = server {
@@ -546,6 +547,7 @@ fn observed(case_index: usize, observation: Observation) -> CaseObservation {
         observation,
         duration: Duration::ZERO,
         output: CaseOutput::default(),
+        sites: None,
     }
 }
 

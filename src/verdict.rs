@@ -152,10 +152,20 @@ pub fn judge(
                 None => std::borrow::Cow::Borrowed(&case.expect),
             };
             let comparison = compare::compare(&expect, &value);
-            if comparison.passed() {
+            // What the fixture websites saw comes first: it is what the case is about.
+            let site_mismatches = match &observed.sites {
+                _ if case.site_checks.is_empty() => Vec::new(),
+                Some(sites) => crate::sites::check(&case.site_checks, sites),
+                None => vec![Mismatch {
+                    path: "sites".into(),
+                    message: "the judge has no observation of the websites for this case".into(),
+                }],
+            };
+            if comparison.passed() && site_mismatches.is_empty() {
                 (Verdict::Pass, String::new())
             } else {
-                mismatches = comparison.mismatches;
+                mismatches = site_mismatches;
+                mismatches.extend(comparison.mismatches);
                 if !case.steps.is_empty() {
                     order_by_step(&mut mismatches);
                     details = failing_transcripts(&mismatches, transcripts.as_ref());
@@ -421,6 +431,7 @@ mod tests {
                 stdout: Some("debug print of secret-input-42".into()),
                 stderr: None,
             },
+            sites: None,
         }
     }
     use serde_json::json;
@@ -439,6 +450,7 @@ mod tests {
             expect: Pattern::parse(&json!({"hits": 3, "log": ["a", "b", "c", "d"]})).unwrap(),
             steps: Vec::new(),
             server_start: crate::spec::ServerStart::Shared,
+            site_checks: Vec::new(),
         }
     }
 

@@ -19,7 +19,8 @@ use crate::observe::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, RaisedException,
     TimeScope,
 };
-use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
+use crate::sandbox::{Dirs, Isolation, Launch, Launcher, ProcessLimits, relay};
+use crate::sites::{Serving, Web};
 use crate::spec::Task;
 use crate::supervise::{self, Running, describe_status};
 use crate::text::{neutralize, tail_lines};
@@ -32,6 +33,8 @@ const PROTOCOL: u64 = 1;
 /// Descriptor numbers of the two channels inside the process.
 const CASES_FD: i32 = 3;
 const EVENTS_FD: i32 = 4;
+/// Tasks with websites: the judge's go for each case (see runtime.py).
+const GO_FD: i32 = 5;
 /// A single event line larger than this is a corrupted channel, not an observation.
 const MAX_EVENT_LINE: usize = 16 << 20;
 /// Grace between SIGTERM and SIGKILL when a run is stopped.
@@ -48,6 +51,8 @@ const DONE_TIMEOUT: Duration = Duration::from_secs(5);
 const CPU_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 const STDERR_TAIL_LINES: usize = 30;
 const STDERR_TAIL_BYTES: usize = 4096;
+/// How long a case's end waits for the websites to see its last requests close.
+const SITES_SETTLE: Duration = Duration::from_millis(500);
 
 pub struct RunSetup<'a> {
     pub task: &'a Task,
@@ -60,6 +65,8 @@ pub struct RunSetup<'a> {
     /// How to name the entry file in messages: the candidate's own file name when a single
     /// file was submitted (it runs as the task's entry name).
     pub entry_display: String,
+    /// Where the relay's sockets go when the task serves websites (created on demand).
+    pub sockets_dir: PathBuf,
 }
 
 #[derive(Debug)]
@@ -91,6 +98,19 @@ pub async fn run(
     let run_deadline = Instant::now() + setup.task.limits.run_wall_time;
     let mut pending: Vec<usize> = (0..setup.task.cases.len()).collect();
     let mut stats = RunStats::default();
+    let sites = match link_sites(setup) {
+        Ok(sites) => sites,
+        Err(message) => {
+            for &index in &pending {
+                sink(resolved(
+                    index,
+                    Observation::JudgeError(message.clone()),
+                    Duration::ZERO,
+                ));
+            }
+            return Ok(stats);
+        }
+    };
     while !pending.is_empty() {
         if Instant::now() >= run_deadline {
             let reason = format!(
@@ -109,7 +129,7 @@ pub async fn run(
             break;
         }
         stats.attempts += 1;
-        let end = Attempt::new(setup, &pending, run_deadline)
+        let end = Attempt::new(setup, &pending, run_deadline, sites.as_ref())
             .run(cancel, sink)
             .await?;
         if end.resolved == 0 {
@@ -131,12 +151,45 @@ pub async fn run(
     Ok(stats)
 }
 
+/// The task's websites, served for the whole run (every attempt's box links to them).
+struct SitesLink {
+    serving: Serving,
+    plan: relay::Plan,
+}
+
+fn link_sites(setup: &RunSetup<'_>) -> Result<Option<SitesLink>, String> {
+    let sites = &setup.task.sites;
+    if sites.is_empty() {
+        return Ok(None);
+    }
+    if setup.launcher.isolation() == Isolation::None {
+        return Err(
+            "this task serves websites on the sandbox's own loopback, and without isolation there is no sandbox: run with --isolation auto or strict"
+                .into(),
+        );
+    }
+    let failed = |e: std::io::Error| format!("cannot serve the task's websites: {e}");
+    if !setup.sockets_dir.exists() {
+        relay::prepare_sockets_dir(&setup.sockets_dir).map_err(failed)?;
+    }
+    let (serving, outbound) = Web::serve(sites, &setup.sockets_dir).map_err(failed)?;
+    Ok(Some(SitesLink {
+        serving,
+        plan: relay::Plan {
+            sockets_dir: Some(setup.sockets_dir.clone()),
+            inbound: Vec::new(),
+            outbound,
+        },
+    }))
+}
+
 fn resolved(case_index: usize, observation: Observation, duration: Duration) -> CaseObservation {
     CaseObservation {
         case_index,
         observation,
         duration,
         output: CaseOutput::default(),
+        sites: None,
     }
 }
 
@@ -202,10 +255,20 @@ struct Attempt<'s, 'a> {
     timed_out: bool,
     /// The per-run nonce that makes the runtime's boundary markers unforgeable by accident.
     marker: String,
+    /// The task's fixture websites, linked into the box through `network`.
+    web: Option<Web>,
+    network: relay::Plan,
+    /// The write end of the go channel, while a process runs.
+    go: Option<std::fs::File>,
 }
 
 impl<'s, 'a> Attempt<'s, 'a> {
-    fn new(setup: &'s RunSetup<'a>, pending: &'s [usize], run_deadline: Instant) -> Self {
+    fn new(
+        setup: &'s RunSetup<'a>,
+        pending: &'s [usize],
+        run_deadline: Instant,
+        sites: Option<&SitesLink>,
+    ) -> Self {
         Attempt {
             setup,
             pending,
@@ -218,6 +281,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
             case_cpu_start: None,
             timed_out: false,
             marker: random_hex(8),
+            web: sites.map(|s| s.serving.web.clone()),
+            network: sites.map(|s| s.plan.clone()).unwrap_or_default(),
+            go: None,
         }
     }
 
@@ -259,7 +325,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
         .into_bytes()
     }
 
-    fn start(&self) -> std::io::Result<(supervise::Running, pipe::Receiver)> {
+    fn start(&mut self) -> std::io::Result<(supervise::Running, pipe::Receiver)> {
         let setup = self.setup;
         // Inputs go through an unlinked file: no path in the run directory, no pipe to keep
         // fed while the process starts.
@@ -268,14 +334,21 @@ impl<'s, 'a> Attempt<'s, 'a> {
         cases_file.rewind()?;
         let (events_read, events_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let inside = setup.launcher.view(&setup.dirs);
-        let env = crate::sandbox::base_env(
-            &setup.python,
-            &inside,
-            &[
-                ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
-                ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
-            ],
-        );
+        let mut channels = vec![
+            ("LIVEJUDGE_CASES_FD", CASES_FD.to_string()),
+            ("LIVEJUDGE_EVENTS_FD", EVENTS_FD.to_string()),
+        ];
+        let mut pass_fds = vec![
+            (OwnedFd::from(cases_file), CASES_FD),
+            (events_write, EVENTS_FD),
+        ];
+        if self.web.is_some() {
+            let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+            channels.push(("LIVEJUDGE_GO_FD", GO_FD.to_string()));
+            pass_fds.push((go_read, GO_FD));
+            self.go = Some(std::fs::File::from(go_write));
+        }
+        let env = crate::sandbox::base_env(&setup.python, &inside, &channels);
         let limits = &setup.task.limits;
         let launch = Launch {
             program: setup.python.clone(),
@@ -290,10 +363,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
             dirs: setup.dirs.clone(),
             read_only: setup.read_only.clone(),
             conceal: vec![setup.task.dir.clone(), setup.task.fixtures_dir.clone()],
-            pass_fds: vec![
-                (OwnedFd::from(cases_file), CASES_FD),
-                (events_write, EVENTS_FD),
-            ],
+            pass_fds,
             limits: ProcessLimits {
                 cpu_time: limits.cpu_time,
                 // Every case may use its whole budget, on up to all cores at once.
@@ -302,7 +372,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 processes: limits.processes,
                 disk: limits.disk,
             },
-            network: relay::Plan::default(),
+            network: self.network.clone(),
         };
         let marker = format!("\0LJ{}:", self.marker).into_bytes();
         // Boundaries: one at `loaded`, then one at each case's start and end.
@@ -558,6 +628,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     return Ok(Some(End::OutputLimit));
                 }
                 self.case_cpu_start = process.cpu_used();
+                if let Some(web) = &self.web {
+                    web.begin_case();
+                    // A pipe's buffer holds far more than one byte per case: never blocks.
+                    // A process that is gone is noticed on the events channel.
+                    if let Some(go) = self.go.as_mut() {
+                        let _ = go.write_all(b"g");
+                    }
+                }
                 self.region = seq.unwrap_or(self.region);
                 self.case_region = self.region;
                 // The CPU limit is per case: each case gets the full budget from its start.
@@ -600,6 +678,13 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 };
                 let over_limit = capture.region_bytes(self.case_region) > limit;
                 let case = &self.setup.task.cases[self.pending[self.next]];
+                // Only for cases that assert on it, and only when the harness returned.
+                let sites = match (&self.web, &observation) {
+                    (Some(web), Observation::Value(_)) if !case.site_checks.is_empty() => {
+                        Some(web.observe_case(SITES_SETTLE).await)
+                    }
+                    _ => None,
+                };
                 // Ended, but after its deadline (read from the pipe while stopping it): late.
                 let late = self.timed_out && reported.is_none_or(|d| d >= case.wall_time);
                 let observation = if late {
@@ -631,6 +716,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         stdout: printed("stdout"),
                         stderr: printed("stderr"),
                     },
+                    sites,
                 });
                 self.next += 1;
                 self.region = seq.unwrap_or(self.region);

@@ -6,6 +6,9 @@ the submission, runs every case through the harness's ``run_case(module, input)`
 one JSON line per event to the descriptor named by LIVEJUDGE_EVENTS_FD. Expected values never
 come here: the judge compares observations with them outside.
 
+With LIVEJUDGE_GO_FD set, every case waits for one byte ("g") from that descriptor after
+announcing its start, so the judge can prepare for it (reset the websites' counters).
+
 The task harness may define:
     prepare()                  called before the submission is imported (fake clocks, ...)
     run_case(module, input)    required; returns a JSON-compatible observation
@@ -286,6 +289,10 @@ def main():
     global _events_fd, _marker
     cases_fd = int(os.environ.pop("LIVEJUDGE_CASES_FD"))
     _events_fd = int(os.environ.pop("LIVEJUDGE_EVENTS_FD"))
+    # When the task serves websites, each case waits for the judge's go (one byte) after
+    # case-start: the websites' counters are reset by then, so every request of the case is
+    # counted in it.
+    go_fd = int(os.environ.pop("LIVEJUDGE_GO_FD", "-1"))
     with os.fdopen(cases_fd, "rb") as source:
         request = _loads(source.read())
     emit({"event": "hello", "protocol": PROTOCOL, "python": sys.version.split()[0]})
@@ -324,6 +331,8 @@ def main():
         stdout.reset()
         stderr.reset()
         emit({"event": "case-start", "id": case["id"], "seq": seq})
+        if go_fd >= 0 and os.read(go_fd, 1) != b"g":
+            _finish(1)  # the judge is gone
         started = _perf_counter()
         try:
             observation = run_case(module, case["input"])

@@ -8,7 +8,10 @@ box with Unix sockets in a folder the judge shares with the box:
             digits), or "-" when refused. "R" and an id: the relay resets that link's TCP
             connection (the server sees a reset, not a close) and answers "+";
   outbound: the submission connects to 127.0.0.1:PORT in the box, the relay connects to
-            SOCKET, where the judge serves (a website a scraper task fetches).
+            SOCKET, where the judge serves (a website a scraper task fetches). When the judge
+            closes a link while the submission's last bytes are unanswered (a website that
+            resets the connection instead of replying), the submission gets a reset (RST),
+            not an orderly close.
 Then it starts the submission's process and exits with its status.
 
 usage: python3 -I -S relay.py SPEC_JSON -- PROGRAM ARGS...
@@ -32,26 +35,51 @@ LINKS_LOCK = threading.Lock()
 
 
 class Link:
-    def __init__(self, client, upstream):
+    def __init__(self, client, upstream, outbound):
         self.client = client
         self.upstream = upstream
+        self.outbound = outbound
+        # The TCP end, inside the box: the one a reset is sent on.
+        self.tcp = client if outbound else upstream
         self.resetting = False
+        # Outbound: the submission sent bytes the judge has not answered yet.
+        self.awaiting = False
         self.closed = threading.Event()
+
+    def reset_tcp(self):
+        """Closes the TCP end with a reset once both pumps are done; SHUT_RD wakes the one
+        reading it without sending anything."""
+        self.resetting = True
+        try:
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.tcp.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
 
 
 def pump(source, target, link=None):
+    outbound = link is not None and link.outbound
+    replies = outbound and source is link.upstream
     try:
         while True:
-            data = source.recv(65536)
+            try:
+                data = source.recv(65536)
+            except ConnectionResetError:
+                data = b""
             if not data:
+                if replies and link.awaiting:
+                    link.reset_tcp()
                 break
+            if outbound:
+                # Set before sending: the answer may come back before sendall returns.
+                link.awaiting = not replies
             target.sendall(data)
     except OSError:
         pass
     finally:
         for sock, how in ((target, socket.SHUT_WR), (source, socket.SHUT_RD)):
-            # A link being reset must not send the server a FIN before its RST.
-            if link is not None and link.resetting and sock is link.upstream:
+            # A link being reset must not send a FIN before its RST.
+            if link is not None and link.resetting and sock is link.tcp:
                 continue
             try:
                 sock.shutdown(how)
@@ -75,15 +103,12 @@ def reset(ident):
         link = LINKS.pop(ident, None)
     if link is None:
         return False
-    link.resetting = True
-    # Closed with a zero linger time, a TCP socket sends RST. It is closed once both pumps
-    # are done; SHUT_RD wakes the one reading the server without sending anything.
-    link.upstream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    for sock, how in ((link.upstream, socket.SHUT_RD), (link.client, socket.SHUT_RDWR)):
-        try:
-            sock.shutdown(how)
-        except OSError:
-            pass
+    # Closed with a zero linger time, a TCP socket sends RST.
+    link.reset_tcp()
+    try:
+        link.client.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
     # A pump blocked sending to a server that does not read cannot be woken without a FIN:
     # then the reset did not happen, and the judge is told so.
     return link.closed.wait(2)
@@ -117,7 +142,7 @@ def link(client, connect, announce):
                 pass
         client.close()
         return
-    this = Link(client, upstream)
+    this = Link(client, upstream, outbound=not announce)
     ident = None
     if announce:
         ident = b"%08x" % (next(LINK_IDS) % (1 << 32))

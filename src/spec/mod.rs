@@ -3,6 +3,7 @@
 
 pub mod diagnostic;
 mod raw;
+pub mod sites;
 pub mod steps;
 pub mod units;
 
@@ -125,6 +126,8 @@ pub struct Case {
     /// What the judge does, for server kinds (`input` is then null).
     pub steps: Vec<crate::scenario::Step>,
     pub server_start: ServerStart,
+    /// What the case asserts of the requests the task's fixture websites saw.
+    pub site_checks: Vec<sites::SiteCheck>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +147,8 @@ pub struct Task {
     pub harness_file: PathBuf,
     /// Server kinds only.
     pub server: Option<ServerSpec>,
+    /// Fixture websites the judge serves into the box (python kind).
+    pub sites: Vec<sites::SiteSpec>,
     pub limits: Limits,
     pub groups: Vec<String>,
     pub cases: Vec<Case>,
@@ -263,6 +268,11 @@ pub fn load(dir: &Path) -> Result<Task, SpecErrors> {
 }
 
 fn parse_raw(file: &Path, source: &str) -> Result<RawTask, SpecErrors> {
+    parse_toml(file, source)
+}
+
+/// A TOML file into `T`, every unknown key refused, errors placed at their line.
+fn parse_toml<T: serde::de::DeserializeOwned>(file: &Path, source: &str) -> Result<T, SpecErrors> {
     let deserializer = toml::Deserializer::parse(source).map_err(|e| {
         let error = SpecError::new(file, format!("invalid TOML: {}", e.message().trim_end()))
             .with_help("see https://toml.io for the syntax");
@@ -529,7 +539,38 @@ impl<'a> Validator<'a> {
         let server = self.server(kind, raw.server.as_ref(), &entry);
         let limits = self.limits(&raw.limits);
         let groups = self.groups(&raw);
-        let cases = self.cases(kind, &raw.cases, &limits, &groups, &fixtures_dir);
+        let sites = match &raw.sites {
+            Some(_) if kind != Kind::Python => {
+                self.report(
+                    &[key("sites")],
+                    "fixture websites are served to python tasks",
+                    "remove sites, or use kind = \"python\" with a harness that calls the submission",
+                );
+                Vec::new()
+            }
+            Some(relative) if !is_contained(relative) => {
+                self.report(
+                    &[key("sites")],
+                    format!(
+                        "\"{relative}\" must be a relative path inside the fixtures' sites folder"
+                    ),
+                    format!(
+                        "put it under {}",
+                        fixtures_dir.join(sites::SITES_DIR).display()
+                    ),
+                );
+                Vec::new()
+            }
+            Some(relative) => match sites::load(&sites::file_for(&fixtures_dir, relative)) {
+                Ok(sites) => sites,
+                Err(errors) => {
+                    self.errors.extend(errors.0);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        let cases = self.cases(kind, &raw.cases, &limits, &groups, &fixtures_dir, &sites);
 
         if self.errors.is_empty() {
             Ok(Task {
@@ -553,6 +594,7 @@ impl<'a> Validator<'a> {
                 },
                 harness_file,
                 server,
+                sites,
                 limits,
                 groups,
                 cases,
@@ -750,6 +792,7 @@ impl<'a> Validator<'a> {
         limits: &Limits,
         groups: &[String],
         fixtures_dir: &Path,
+        sites: &[sites::SiteSpec],
     ) -> Vec<Case> {
         if raw.is_empty() {
             self.report(
@@ -843,6 +886,29 @@ impl<'a> Validator<'a> {
                     "remove it: a python case runs in the harness",
                 );
             }
+            let site_checks = match &case.sites {
+                None => Vec::new(),
+                Some(_) if sites.is_empty() => {
+                    self.report(
+                        &at("sites"),
+                        "the case asserts on fixture websites, but the task serves none",
+                        "declare them with sites = \"sites.toml\" in task.toml",
+                    );
+                    Vec::new()
+                }
+                Some(table) => match toml_to_json(table)
+                    .map_err(|(path, message)| (path, message, String::new()))
+                    .and_then(|json| sites::checks(&json, sites))
+                {
+                    Ok(checks) => checks,
+                    Err((inner, message, help)) => {
+                        let mut path = at("sites");
+                        path.extend(inner);
+                        self.report(&path, message, help);
+                        Vec::new()
+                    }
+                },
+            };
             let input = self.case_value(
                 i,
                 "input",
@@ -893,6 +959,7 @@ impl<'a> Validator<'a> {
                     expect,
                     steps: Vec::new(),
                     server_start: ServerStart::Shared,
+                    site_checks,
                 });
             }
         }
@@ -915,6 +982,7 @@ impl<'a> Validator<'a> {
             ("input_file", case.input_file.is_some()),
             ("expect", case.expect.is_some()),
             ("expect_file", case.expect_file.is_some()),
+            ("sites", case.sites.is_some()),
         ] {
             if present {
                 self.report(
@@ -962,6 +1030,7 @@ impl<'a> Validator<'a> {
                     expect,
                     steps,
                     server_start,
+                    site_checks: Vec::new(),
                 }),
                 Err(e) => {
                     // Paths inside the expectation: $.steps[N].lines[M] -> steps[N].expect[M].

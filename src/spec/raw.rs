@@ -21,6 +21,8 @@ pub struct RawTask {
     pub python: RawPython,
     pub harness: Option<RawHarness>,
     pub server: Option<RawServer>,
+    /// The fixture websites file, in `fixtures/<task>/sites/`.
+    pub sites: Option<String>,
     #[serde(default)]
     pub limits: RawLimits,
     pub groups: Option<Vec<String>>,
@@ -102,4 +104,5 @@ pub struct RawCase {
     pub expect_file: Option<String>,
     pub steps: Option<Vec<toml::Value>>,
     pub server: Option<String>,
+    pub sites: Option<toml::Value>,
 }
