@@ -576,6 +576,16 @@ pub fn checks(
             ));
         }
     }
+    // The whole picture (how many at once) before the per-URL details.
+    checks.sort_by_key(|check| match check.observable {
+        Observable::PeakInFlight => 0,
+        Observable::Overlapped => 1,
+        Observable::Requests => 2,
+        Observable::SpanMs => 3,
+        Observable::Attempts(_) => 4,
+        Observable::StartedDuring(_) => 5,
+        Observable::RetryWaitMs(_) => 6,
+    });
     Ok(checks)
 }
 
@@ -709,8 +719,9 @@ reset = true
         });
         let checks = checks(&table, &sites).unwrap();
         assert_eq!(checks.len(), 2);
+        assert_eq!(checks[0].observable, Observable::PeakInFlight);
         assert_eq!(
-            checks[0].observable,
+            checks[1].observable,
             Observable::Attempts("http://127.0.0.1:8001/flaky".into())
         );
         let wrong_port = serde_json::json!({"attempts": {"http://127.0.0.1:9/x": 1}});

@@ -1,0 +1,139 @@
+//! Fixture websites end to end: the judge serves tests/fixtures/sites-probe into the box, and a
+//! raw-socket submission (tests/submissions/sites-probe/probe.py) reports what it saw. Only
+//! loopback is used: the sites are on the box's own loopback, and the "unreachable" listener is
+//! one this test opens on the host's.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A copy of tests/tasks/sites-probe whose `host-unreachable` case names `host_port`.
+fn probe_tasks(root: &Path, host_port: u16) -> PathBuf {
+    let source = repo().join("tests/tasks/sites-probe");
+    let tasks = root.join("tasks");
+    let task = tasks.join("sites-probe");
+    std::fs::create_dir_all(&task).unwrap();
+    for file in ["README.md", "harness.py"] {
+        std::fs::copy(source.join(file), task.join(file)).unwrap();
+    }
+    let spec = std::fs::read_to_string(source.join("task.toml"))
+        .unwrap()
+        .replace("@HOST_PORT@", &host_port.to_string());
+    let fixtures = repo().join("tests/fixtures/sites-probe");
+    let spec = format!(
+        "fixtures = {}\n{spec}",
+        serde_json::Value::from(fixtures.display().to_string())
+    );
+    std::fs::write(task.join("task.toml"), spec).unwrap();
+    tasks
+}
+
+fn grade_probe(tasks: &Path, isolation: &str) -> (Run, serde_json::Value) {
+    let run = run(&[
+        "--isolation",
+        isolation,
+        "--tasks",
+        tasks.to_str().unwrap(),
+        "grade",
+        "sites-probe",
+        "tests/submissions/sites-probe/probe.py",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_matches_schema(&report);
+    (run, report)
+}
+
+#[test]
+fn the_box_reaches_its_websites_and_nothing_else() {
+    let root = tempfile::tempdir().unwrap();
+    // A listener on the host's loopback: the box has a loopback of its own, so the probe's
+    // connection to this port must be refused there and never arrive here.
+    let host = TcpListener::bind("127.0.0.1:0").unwrap();
+    host.set_nonblocking(true).unwrap();
+    let tasks = probe_tasks(root.path(), host.local_addr().unwrap().port());
+    let (run, report) = grade_probe(&tasks, "strict");
+    assert_eq!(run.code, 1, "wrong-peak fails on purpose:\n{}", run.stderr);
+    let submission = submission(&report, 0);
+    assert_eq!(failed_ids(submission), ["wrong-peak"], "{submission:#}");
+    assert!(
+        host.accept().is_err(),
+        "nothing inside the box reached the host's listener"
+    );
+
+    // The failing case says what the sites saw, check by check, before the rule.
+    let wrong = case(submission, "wrong-peak");
+    assert_eq!(wrong["verdict"], "wrong");
+    let message = wrong["message"].as_str().unwrap();
+    assert_eq!(
+        message.lines().take(2).collect::<Vec<_>>(),
+        [
+            "sites.peak_in_flight: peak in flight was 3; expected 2",
+            "sites.attempts[\"http://127.0.0.1:8001/slow\"]: http://127.0.0.1:8001/slow was requested 3 times; expected 1",
+        ],
+        "{message}"
+    );
+    assert_eq!(wrong["mismatches"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn without_a_box_a_task_with_websites_is_refused_clearly() {
+    let root = tempfile::tempdir().unwrap();
+    let tasks = probe_tasks(root.path(), 9);
+    let (run, report) = grade_probe(&tasks, "none");
+    assert_ne!(run.code, 0);
+    for case in submission(&report, 0)["cases"].as_array().unwrap() {
+        assert_eq!(case["verdict"], "judge-error", "{case}");
+        assert!(
+            case["message"]
+                .as_str()
+                .unwrap()
+                .contains("run with --isolation auto or strict"),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_sites_file_is_reported_at_its_line() {
+    let root = tempfile::tempdir().unwrap();
+    let tasks = probe_tasks(root.path(), 9);
+    let fixtures = root.path().join("fixtures");
+    std::fs::create_dir_all(fixtures.join("sites")).unwrap();
+    std::fs::write(
+        fixtures.join("sites/sites.toml"),
+        "[[sites]]\nname = \"probe\"\nport = 8001\n\n[[sites.routes]]\npath = \"/a\"\nredirect = { to = \"/b\", status = 200 }\n",
+    )
+    .unwrap();
+    let spec_file = tasks.join("sites-probe/task.toml");
+    let spec = std::fs::read_to_string(&spec_file).unwrap();
+    let (_, rest) = spec.split_once('\n').unwrap();
+    std::fs::write(
+        &spec_file,
+        format!(
+            "fixtures = {}\n{rest}",
+            serde_json::Value::from(fixtures.display().to_string())
+        ),
+    )
+    .unwrap();
+    let run = run(&[
+        "--tasks",
+        tasks.to_str().unwrap(),
+        "grade",
+        "sites-probe",
+        "tests/submissions/sites-probe/probe.py",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let sites_file = fixtures.join("sites/sites.toml");
+    assert!(
+        run.stderr.contains(&format!("{}:7:", sites_file.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("sites[0].routes[0].redirect"), "{}", run.stderr);
+    assert!(run.stderr.contains("200 is not a redirect status"), "{}", run.stderr);
+}
