@@ -371,7 +371,19 @@ fn show(cli: &Cli, arg: &str) -> Result<u8, Error> {
             }
         }
         let expected = matching::project(&case.expect, None);
-        let _ = writeln!(out, "expected:\n{}\n", indent(&pretty(&expected), "    "));
+        let _ = writeln!(out, "expected:\n{}", indent(&pretty(&expected), "    "));
+        if !case.site_checks.is_empty() {
+            let _ = writeln!(out, "the websites must see:");
+            for check in &case.site_checks {
+                let _ = writeln!(
+                    out,
+                    "    {}: {}",
+                    check.observable.path(),
+                    matching::describe(&check.expected)
+                );
+            }
+        }
+        let _ = writeln!(out);
     }
     let hidden = task.cases.iter().filter(|c| c.hidden).count();
     if hidden > 0 {
