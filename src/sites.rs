@@ -28,6 +28,11 @@ use crate::compare::matching::{describe, matches};
 use crate::sandbox::relay;
 use crate::spec::sites::{Behaviour, Observable, Route, SiteCheck, SiteSpec, origin};
 
+/// Requests logged per case at most.
+const MAX_RECORDS: usize = 100_000;
+/// The longest path logged as it is.
+const MAX_PATH: usize = 512;
+
 /// How one request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -342,6 +347,16 @@ impl Web {
     fn arrive(&self, url: String) -> (InFlight, u32) {
         let arrived = self.shared.started.elapsed();
         let mut log = self.log();
+        if log.records.len() >= MAX_RECORDS {
+            // A flood: served, not logged, so the judge's memory stays bounded.
+            let guard = InFlight {
+                web: self.clone(),
+                case: log.case,
+                index: usize::MAX,
+                done: true,
+            };
+            return (guard, u32::MAX);
+        }
         let attempt = {
             let count = log.attempts.entry(url.clone()).or_insert(0);
             *count += 1;
@@ -368,7 +383,11 @@ impl Web {
         port: u16,
         request: hyper::Request<hyper::body::Incoming>,
     ) -> Result<hyper::Response<SiteBody>, std::io::Error> {
-        let path = request.uri().path().to_owned();
+        let mut path = request.uri().path().to_owned();
+        if path.len() > MAX_PATH {
+            // Longer than any route: it is a 404 either way, and the log keeps it short.
+            path = crate::text::truncate_chars(&path, MAX_PATH);
+        }
         let (mut in_flight, attempt) = self.arrive(format!("{}{path}", origin(port)));
         let route = self
             .shared

@@ -1,0 +1,44 @@
+//! The async-scraper task end to end, under strict isolation, against the websites the judge
+//! serves itself: every accepted solution (aiohttp with a semaphore, httpx with a worker
+//! queue, raw asyncio streams; BeautifulSoup and html.parser) passes every case 2 runs in a
+//! row, and every rejected one fails exactly the cases its solutions.toml names, with a
+//! message that names the mistake from the websites' side.
+
+mod common;
+
+use common::*;
+
+const TASK: &str = "async-scraper";
+
+#[test]
+fn accepted_solutions_with_three_clients_and_two_parsers_pass_every_case_twice() {
+    assert_ships_frameworks(TASK, &["aiohttp", "httpx", "raw_streams"]);
+    let sources: Vec<String> = solutions(TASK, "accepted")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(sources.iter().any(|s| s.contains("BeautifulSoup(")));
+    assert!(sources.iter().any(|s| s.contains("HTMLParser")));
+    assert_accepted_pass(TASK, 2);
+}
+
+#[test]
+fn rejected_solutions_fail_exactly_the_cases_that_catch_their_mistake() {
+    assert!(expectations(TASK).exact, "async-scraper's sets are exact");
+    // Most of a wrong scraper's time is spent waiting on the websites: grade in parallel.
+    assert_rejected_fail_in(TASK, 10, 3);
+}
+
+#[test]
+fn a_sequential_scraper_is_told_what_the_websites_saw() {
+    let file = repo().join("tasks/async-scraper/solutions/rejected/sequential_await.py");
+    let run = run(&["grade", TASK, &relative(&file)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = &run.stdout;
+    for line in [
+        "sites.peak_in_flight: peak in flight was 1; expected 5",
+        "rule: with more URLs than concurrency, exactly concurrency requests are in flight at the peak, never more",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+}
