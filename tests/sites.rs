@@ -134,6 +134,14 @@ fn a_broken_sites_file_is_reported_at_its_line() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("sites[0].routes[0].redirect"), "{}", run.stderr);
-    assert!(run.stderr.contains("200 is not a redirect status"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sites[0].routes[0].redirect"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("200 is not a redirect status"),
+        "{}",
+        run.stderr
+    );
 }
