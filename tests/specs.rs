@@ -164,6 +164,12 @@ const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
         Some("submission.entry"),
         "is not an importable Python file name",
     ),
+    (
+        "unknown-site-observation",
+        "task.toml:14:18",
+        Some("cases[0].sites.peak"),
+        "unknown site observation \"peak\"",
+    ),
 ];
 
 #[test]
