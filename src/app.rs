@@ -8,15 +8,20 @@ use std::time::Duration;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+use crate::batch;
 use crate::cli::{Cli, Command, Format, GradeArgs};
 use crate::compare::{matching, pretty};
 use crate::error::{Error, exit};
+use crate::grade::Submission;
 use crate::grade::{Grader, submission_from_arg};
 use crate::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
-use crate::report::{HumanReporter, JsonReporter, Reporter};
+use crate::report::{
+    HumanReporter, JsonReporter, ProgressReporter, Reporter, Reporters, ResultsReporter,
+};
 use crate::sandbox::{self, Isolation};
 use crate::spec::{self, Task};
 use crate::text::indent;
+use crate::verdict::SubmissionResult;
 use crate::workspace;
 
 /// Like `eprintln!`/`println!`, but a closed or broken stream (a hung-up terminal, `| head`)
@@ -206,10 +211,21 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     let cache = Cache::locate()?;
     let (interpreter, venv) = prepare_python(cli, &task, &cache)?;
 
-    let mut reporter: Box<dyn Reporter> = match args.format {
+    let batch = prepare_batch(args, &task, &submissions)?;
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![match args.format {
         Format::Human => Box::new(HumanReporter::new(out, color)),
         Format::Json => Box::new(JsonReporter::new(out)),
-    };
+    }];
+    if submissions.len() > 1 {
+        reporters.push(Box::new(ProgressReporter::new(
+            std::io::stderr().is_terminal(),
+        )));
+    }
+    if let Some(results) = batch.results {
+        reporters.push(Box::new(results));
+    }
+    let mut reporter = Reporters(reporters);
+    let jobs = effective_jobs(args.jobs, &task);
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signals(cancel.clone()));
     let grader = Grader {
@@ -219,9 +235,10 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
         launcher: launcher.as_ref(),
         isolation: &isolation,
         show_hidden: args.show_hidden,
+        jobs,
     };
     let report = grader
-        .grade_all(&submissions, reporter.as_mut(), &cancel)
+        .grade_all(&submissions, &batch.resumed, &mut reporter, &cancel)
         .await;
     watcher.abort();
     drop(reporter);
@@ -244,6 +261,105 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     } else {
         exit::FAILED
     })
+}
+
+/// What `--results` and `--resume` set up: the writer, and the submissions already graded.
+struct Batch {
+    results: Option<ResultsReporter>,
+    resumed: Vec<Option<SubmissionResult>>,
+}
+
+fn prepare_batch(
+    args: &GradeArgs,
+    task: &Task,
+    submissions: &[Submission],
+) -> Result<Batch, Error> {
+    let mut resumed = vec![None; submissions.len()];
+    let Some(path) = &args.results else {
+        return Ok(Batch {
+            results: None,
+            resumed,
+        });
+    };
+    let cannot = |e: std::io::Error| {
+        Error::input(
+            format!("cannot use the results file {}: {e}", path.display()),
+            None,
+        )
+    };
+    refuse_to_overwrite_a_submission(path, &args.submissions)?;
+    let task_version = task
+        .version()
+        .map_err(|e| Error::input(format!("cannot read the task's files: {e}"), None))?;
+    let existing = batch::read_results(path).map_err(cannot)?;
+    if let Some(line) = existing.bad_lines.first() {
+        return Err(Error::input(
+            format!("{}:{line}: not a livejudge results line", path.display()),
+            Some("pass another --results file; this one was not written by livejudge grade".into()),
+        ));
+    }
+    if !existing.rows.is_empty() && !args.resume {
+        return Err(Error::input(
+            format!(
+                "the results file {} already holds {} result(s)",
+                path.display(),
+                existing.rows.len()
+            ),
+            Some("add --resume to grade only what is missing, or pass another file".into()),
+        ));
+    }
+    // Each row stands for one submission: the same content at the same path first, then the
+    // same content anywhere (a renamed file); two identical submissions need two rows.
+    let mut unused: Vec<&batch::ResultRow> = existing
+        .rows
+        .iter()
+        .filter(|row| row.task == task.id && row.task_version == task_version)
+        .collect();
+    for same_path in [true, false] {
+        for (index, submission) in submissions.iter().enumerate() {
+            if resumed[index].is_some() {
+                continue;
+            }
+            let shown = submission.path.display().to_string();
+            if let Some(at) = unused.iter().position(|row| {
+                row.submission_digest == submission.digest
+                    && (!same_path || row.result.path == shown)
+            }) {
+                resumed[index] = Some(unused.remove(at).result.clone());
+            }
+        }
+    }
+    let writer = batch::ResultsWriter::open(path, existing.complete_len).map_err(cannot)?;
+    Ok(Batch {
+        results: Some(ResultsReporter::new(
+            writer,
+            task.id.clone(),
+            task_version,
+            path.display().to_string(),
+        )),
+        resumed,
+    })
+}
+
+/// `--jobs`, or one per core; server and website tasks never run more at once than there
+/// are cores, so the timing their cases observe holds (benches/flakiness.py measures it).
+fn effective_jobs(requested: Option<u16>, task: &Task) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let requested = requested.map_or(cores, usize::from);
+    let timing_sensitive = task.kind.is_server() || !task.sites.is_empty();
+    if timing_sensitive && requested > cores {
+        say_err!(
+            "note: {} is a {} task: grading {cores} submission(s) at once (one per core) so its timing holds",
+            task.id,
+            if task.kind.is_server() {
+                "server"
+            } else {
+                "website"
+            }
+        );
+        return cores;
+    }
+    requested
 }
 
 /// `--output` naming a submission (or a file inside a submission folder) would replace the

@@ -99,6 +99,21 @@ pub struct GradeArgs {
     /// Show the data, diffs and output of hidden cases too.
     #[arg(long)]
     pub show_hidden: bool,
+
+    /// Submissions graded at once [default: the number of cores; server and website tasks
+    /// at most one per core, so their timing holds].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+
+    /// Append each submission's result to FILE (JSON Lines, one line per submission) as soon
+    /// as it is graded.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+
+    /// With --results: grade only what FILE has no result for (the same submission content
+    /// graded by the same version of the task), after a Ctrl-C or a crash.
+    #[arg(long, requires = "results")]
+    pub resume: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

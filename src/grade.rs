@@ -25,6 +25,42 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Submission {
     pub path: PathBuf,
     pub is_dir: bool,
+    /// Digest of its content: with the task's version, what identifies its grading.
+    pub digest: String,
+}
+
+/// What grading one submission tells the grading loop, in order.
+enum Update {
+    Started { index: usize, path: String },
+    LoadFailed { index: usize, problem: LoadProblem },
+    Case { index: usize, case: Box<CaseResult> },
+}
+
+impl Update {
+    fn index(&self) -> usize {
+        match self {
+            Update::Started { index, .. }
+            | Update::LoadFailed { index, .. }
+            | Update::Case { index, .. } => *index,
+        }
+    }
+
+    fn deliver(&self, reporter: &mut dyn Reporter) {
+        match self {
+            Update::Started { index, path } => reporter.event(&Event::SubmissionStarted {
+                index: *index,
+                path,
+            }),
+            Update::LoadFailed { index, problem } => reporter.event(&Event::LoadFailed {
+                index: *index,
+                problem,
+            }),
+            Update::Case { index, case } => reporter.event(&Event::CaseFinished {
+                submission: *index,
+                case,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,16 +107,23 @@ pub struct Grader<'a> {
     pub launcher: &'a dyn Launcher,
     pub isolation: &'a IsolationReport,
     pub show_hidden: bool,
+    /// Submissions graded at once. With one, reporters hear each case as it finishes; with
+    /// more, each submission's events arrive together when it finishes.
+    pub jobs: usize,
 }
 
 impl Grader<'_> {
-    /// Grades every submission in order; on interruption the report holds what finished.
+    /// Grades every submission not already in `resumed` (by index), `jobs` at once; on
+    /// interruption the report holds what finished. The report lists submissions in the
+    /// order given.
     pub async fn grade_all(
         &self,
         submissions: &[Submission],
+        resumed: &[Option<SubmissionResult>],
         reporter: &mut dyn Reporter,
         cancel: &CancellationToken,
     ) -> GradeReport {
+        use futures_util::StreamExt;
         let mut report = GradeReport {
             schema_version: SCHEMA_VERSION,
             livejudge_version: env!("CARGO_PKG_VERSION"),
@@ -104,23 +147,72 @@ impl Grader<'_> {
         reporter.event(&Event::Started {
             task: self.task,
             report: &report,
-            submissions: submissions.len(),
+            submissions,
         });
-        for (index, submission) in submissions.iter().enumerate() {
-            match self.grade_one(index, submission, reporter, cancel).await {
-                Some(result) => {
-                    reporter.event(&Event::SubmissionFinished {
-                        index,
-                        result: &result,
-                    });
-                    report.submissions.push(result);
+        let mut finished: Vec<Option<SubmissionResult>> = vec![None; submissions.len()];
+        for (index, result) in resumed.iter().enumerate() {
+            if let Some(result) = result {
+                reporter.event(&Event::SubmissionResumed { index, result });
+                finished[index] = Some(result.clone());
+            }
+        }
+        let pending: Vec<usize> = (0..submissions.len())
+            .filter(|&i| finished[i].is_none())
+            .collect();
+        // One at a time, a reporter hears each case as it finishes (a candidate watching);
+        // several at once, each submission's events come together so they do not interleave.
+        let live = self.jobs <= 1 || pending.len() <= 1;
+        let (sender, mut updates) = tokio::sync::mpsc::unbounded_channel::<Update>();
+        let for_stream = sender.clone();
+        let mut grading = futures_util::stream::iter(pending)
+            .map(move |index| {
+                let sender = for_stream.clone();
+                async move {
+                    let result = self
+                        .grade_one(index, &submissions[index], &sender, cancel)
+                        .await;
+                    (index, result)
                 }
-                None => {
-                    report.interrupted = true;
-                    break;
+            })
+            .buffer_unordered(self.jobs.max(1));
+        drop(sender);
+        let mut held: std::collections::HashMap<usize, Vec<Update>> = Default::default();
+        let take = |update: Update,
+                    held: &mut std::collections::HashMap<usize, Vec<Update>>,
+                    reporter: &mut dyn Reporter| {
+            if live {
+                update.deliver(reporter);
+            } else {
+                held.entry(update.index()).or_default().push(update);
+            }
+        };
+        loop {
+            tokio::select! {
+                Some(update) = updates.recv() => take(update, &mut held, reporter),
+                next = grading.next() => {
+                    let Some((index, result)) = next else { break };
+                    // Its last events were sent before it returned: they are queued.
+                    while let Ok(update) = updates.try_recv() {
+                        take(update, &mut held, reporter);
+                    }
+                    match result {
+                        Some(result) => {
+                            for update in held.remove(&index).unwrap_or_default() {
+                                update.deliver(reporter);
+                            }
+                            reporter.event(&Event::SubmissionFinished {
+                                index,
+                                submission: &submissions[index],
+                                result: &result,
+                            });
+                            finished[index] = Some(result);
+                        }
+                        None => report.interrupted = true,
+                    }
                 }
             }
         }
+        report.submissions = finished.into_iter().flatten().collect();
         report.passed_submissions = report.submissions.iter().filter(|s| s.passed).count();
         report.passed_cases = report.submissions.iter().map(|s| s.passed_cases).sum();
         report.failed_cases = report.submissions.iter().map(|s| s.failed_cases).sum();
@@ -136,33 +228,36 @@ impl Grader<'_> {
         &self,
         index: usize,
         submission: &Submission,
-        reporter: &mut dyn Reporter,
+        updates: &tokio::sync::mpsc::UnboundedSender<Update>,
         cancel: &CancellationToken,
     ) -> Option<SubmissionResult> {
         let task = self.task;
         let started = Instant::now();
         let shown_path = submission.path.display().to_string();
-        reporter.event(&Event::SubmissionStarted {
+        let _ = updates.send(Update::Started {
             index,
-            path: &shown_path,
+            path: shown_path.clone(),
         });
         let mut results: Vec<Option<CaseResult>> = vec![None; task.cases.len()];
         let mut problem: Option<LoadProblem> = None;
         let mut attempts = 0;
         let mut server_ready = Vec::new();
 
-        let mut record = |observed: CaseObservation, reporter: &mut dyn Reporter| {
+        let mut record = |observed: CaseObservation| {
             if let Observation::NotLoaded(p) = &observed.observation
                 && problem.is_none()
             {
                 problem = Some(p.clone());
-                reporter.event(&Event::LoadFailed { index, problem: p });
+                let _ = updates.send(Update::LoadFailed {
+                    index,
+                    problem: p.clone(),
+                });
             }
             let case = &task.cases[observed.case_index];
             let result = verdict::judge(case, &observed, &task.limits, self.show_hidden);
-            reporter.event(&Event::CaseFinished {
-                submission: index,
-                case: &result,
+            let _ = updates.send(Update::Case {
+                index,
+                case: Box::new(result.clone()),
             });
             results[observed.case_index] = Some(result);
         };
@@ -193,7 +288,7 @@ impl Grader<'_> {
                             .unwrap_or_else(|| task.entry.clone())
                     },
                 };
-                let mut sink = |observed: CaseObservation| record(observed, reporter);
+                let mut sink = |observed: CaseObservation| record(observed);
                 let outcome = match task.kind {
                     Kind::Python => harness::run(&setup, cancel, &mut sink).await,
                     Kind::Tcp | Kind::Http => {
@@ -228,7 +323,7 @@ impl Grader<'_> {
                     output: Default::default(),
                     sites: None,
                 };
-                record(observed, reporter);
+                record(observed);
             }
         }
 
@@ -304,6 +399,7 @@ pub fn submission_from_arg(path: &Path) -> Result<Submission, String> {
         return Ok(Submission {
             path: path.to_owned(),
             is_dir: true,
+            digest: digest_of(path)?,
         });
     }
     if !meta.is_file() {
@@ -322,5 +418,11 @@ pub fn submission_from_arg(path: &Path) -> Result<Submission, String> {
     Ok(Submission {
         path: path.to_owned(),
         is_dir: false,
+        digest: digest_of(path)?,
     })
+}
+
+fn digest_of(path: &Path) -> Result<String, String> {
+    crate::batch::digest_tree(&[path], &[])
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

@@ -5,6 +5,7 @@
 //! [`compare`] (comparison) → [`verdict`] (verdicts) → [`report`] (reports).
 
 pub mod app;
+pub mod batch;
 pub mod cli;
 pub mod compare;
 pub mod error;

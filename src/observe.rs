@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An exception raised by the submission (or escaping it), as the runtime described it.
@@ -25,7 +25,7 @@ pub enum TimeScope {
     Cpu,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LoadProblemKind {
     /// The entry file is not in the submission.
@@ -49,7 +49,7 @@ pub enum LoadProblemKind {
 }
 
 /// Why the submission could not be loaded; every case shares it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoadProblem {
     pub kind: LoadProblemKind,
     /// One line: `solution.py:3:9: SyntaxError: expected ':'`.

@@ -1,7 +1,7 @@
 //! Verdict stage: an observation judged against the case's expectation, and the per-submission
 //! score. This is also the shape of the JSON report (docs/report.schema.json).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compare::{self, Diff, Mismatch};
 use crate::observe::{
@@ -12,7 +12,7 @@ use crate::spec::{Case, Limits};
 use crate::text::truncate_chars;
 
 /// The closed set of verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Pass,
@@ -48,7 +48,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     pub id: String,
     pub title: String,
@@ -361,7 +361,7 @@ pub fn load_verdict(problem: &LoadProblem) -> Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GroupScore {
     pub group: String,
     pub points: u32,
@@ -370,14 +370,14 @@ pub struct GroupScore {
     pub total: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Score {
     pub points: u32,
     pub max_points: u32,
     pub groups: Vec<GroupScore>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubmissionResult {
     pub path: String,
     pub passed: bool,
@@ -390,7 +390,7 @@ pub struct SubmissionResult {
     pub attempts: u32,
     pub duration_ms: f64,
     /// Server kinds: spawn-to-ready time of each start.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_ready_ms: Vec<f64>,
     pub cases: Vec<CaseResult>,
 }

@@ -11,16 +11,30 @@ use crate::text::neutralize;
 
 const CONTEXT_LINES: usize = 3;
 
-/// Two texts to show side by side as a unified diff. Serialises as the plain diff.
+/// Two texts to show side by side as a unified diff. Serialises as the plain diff, and reads
+/// back (from a results file) as that text, shown as it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diff {
     pub expected: String,
     pub actual: String,
+    /// A diff read back from its plain rendering.
+    rendered: Option<String>,
 }
 
 impl Serialize for Diff {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.render(false))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Diff {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Diff, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Diff {
+            expected: String::new(),
+            actual: String::new(),
+            rendered: Some(text),
+        })
     }
 }
 
@@ -44,12 +58,16 @@ impl Diff {
         Diff {
             expected: expected.into(),
             actual: actual.into(),
+            rendered: None,
         }
     }
 
     /// The unified diff; with `color`, ANSI styles mark deletions, insertions and the
     /// changed part of each line. Text is neutralised: actual values are untrusted.
     pub fn render(&self, color: bool) -> String {
+        if let Some(text) = &self.rendered {
+            return text.clone();
+        }
         let [del, ins, del_em, ins_em, meta] = styles(color);
         let expected = ensure_newline(&self.expected);
         let actual = ensure_newline(&self.actual);

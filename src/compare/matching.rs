@@ -12,7 +12,7 @@ use crate::text::truncate_chars;
 const MAX_MISMATCHES: usize = 1000;
 const VALUE_PREVIEW_CHARS: usize = 120;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Mismatch {
     pub path: String,
     pub message: String,

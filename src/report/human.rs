@@ -130,6 +130,83 @@ impl HumanReporter {
         }
     }
 
+    /// One row per submission: its score, its points by group and the cases it failed.
+    fn summary_table(&mut self, report: &crate::grade::GradeReport) {
+        const FAILED_SHOWN: usize = 6;
+        let p = Palette::new(self.color);
+        // Paths relative to the folder they share: what tells submissions apart.
+        let common = common_folder(report.submissions.iter().map(|s| s.path.as_str()));
+        let paths: Vec<String> = report
+            .submissions
+            .iter()
+            .map(|s| {
+                let path = s.path.strip_prefix(common.as_str()).unwrap_or(&s.path);
+                crate::text::truncate_chars(&neutralize(path), 60)
+            })
+            .collect();
+        if !common.is_empty() {
+            let _ = writeln!(self.out, "{}in {}{:#}", p.dim, neutralize(&common), p.dim);
+        }
+        let width = paths
+            .iter()
+            .map(|p| p.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        let groups: Vec<&str> = report
+            .submissions
+            .first()
+            .map(|s| s.score.groups.iter().map(|g| g.group.as_str()).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            self.out,
+            "{}{:width$}  {:>7}  {}  failed cases{:#}",
+            p.bold,
+            "submission",
+            "score",
+            groups
+                .iter()
+                .map(|g| format!("{g:>9}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            p.bold,
+        );
+        for (submission, path) in report.submissions.iter().zip(paths) {
+            let score = format!(
+                "{}/{}",
+                submission.score.points, submission.score.max_points
+            );
+            let by_group = submission
+                .score
+                .groups
+                .iter()
+                .map(|g| format!("{:>9}", format!("{}/{}", g.points, g.max_points)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let failed: Vec<&str> = submission
+                .cases
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| c.id.as_str())
+                .collect();
+            let failed_text = match failed.len() {
+                0 => "-".to_owned(),
+                n if n > FAILED_SHOWN => format!(
+                    "{} and {} more",
+                    failed[..FAILED_SHOWN].join(", "),
+                    n - FAILED_SHOWN
+                ),
+                _ => failed.join(", "),
+            };
+            let style = if submission.passed { p.pass } else { p.fail };
+            let _ = writeln!(
+                self.out,
+                "{path:width$}  {style}{score:>7}{style:#}  {by_group}  {failed_text}"
+            );
+        }
+        let _ = writeln!(self.out);
+    }
+
     fn submission_summary(&mut self, result: &SubmissionResult) {
         let p = Palette::new(self.color);
         let groups: Vec<String> = result
@@ -151,6 +228,22 @@ impl HumanReporter {
             format_ms(result.duration_ms)
         );
     }
+}
+
+/// The longest folder prefix (ending in `/`) all `paths` share; empty when none.
+fn common_folder<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = paths.next() else {
+        return String::new();
+    };
+    let mut common = first.rfind('/').map_or("", |i| &first[..=i]);
+    for path in paths {
+        while !path.starts_with(common) {
+            common = common[..common.len() - 1]
+                .rfind('/')
+                .map_or("", |i| &common[..=i]);
+        }
+    }
+    common.to_owned()
 }
 
 /// The end of what a case printed, as a reader wants it under a failure: the last lines,
@@ -228,11 +321,26 @@ impl Reporter for HumanReporter {
                     let _ = writeln!(self.out, "{}", indent(&neutralize(details), "        "));
                 }
             }
+            Event::SubmissionResumed { result, .. } => {
+                let _ = writeln!(
+                    self.out,
+                    "\n{}{}{:#} {}(already graded: in the results file){:#}",
+                    p.bold,
+                    neutralize(&result.path),
+                    p.bold,
+                    p.dim,
+                    p.dim
+                );
+                self.submission_summary(result);
+            }
             Event::CaseFinished { case, .. } => self.case_line(case),
             Event::SubmissionFinished { result, .. } => self.submission_summary(result),
             Event::Finished { report } => {
                 let _ = writeln!(self.out);
                 let total = report.submissions.len();
+                if total > 1 {
+                    self.summary_table(report);
+                }
                 if report.interrupted {
                     let _ = writeln!(
                         self.out,

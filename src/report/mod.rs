@@ -2,11 +2,15 @@
 
 mod human;
 mod json;
+mod progress;
+mod results;
 
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use progress::ProgressReporter;
+pub use results::ResultsReporter;
 
-use crate::grade::GradeReport;
+use crate::grade::{GradeReport, Submission};
 use crate::observe::LoadProblem;
 use crate::spec::Task;
 use crate::verdict::{CaseResult, SubmissionResult};
@@ -15,7 +19,12 @@ pub enum Event<'a> {
     Started {
         task: &'a Task,
         report: &'a GradeReport,
-        submissions: usize,
+        submissions: &'a [Submission],
+    },
+    /// Already graded (in the results file being resumed): not graded again.
+    SubmissionResumed {
+        index: usize,
+        result: &'a SubmissionResult,
     },
     SubmissionStarted {
         index: usize,
@@ -32,6 +41,7 @@ pub enum Event<'a> {
     },
     SubmissionFinished {
         index: usize,
+        submission: &'a Submission,
         result: &'a SubmissionResult,
     },
     Finished {
@@ -41,4 +51,15 @@ pub enum Event<'a> {
 
 pub trait Reporter {
     fn event(&mut self, event: &Event<'_>);
+}
+
+/// Several reporters hearing the same events, in order.
+pub struct Reporters(pub Vec<Box<dyn Reporter>>);
+
+impl Reporter for Reporters {
+    fn event(&mut self, event: &Event<'_>) {
+        for reporter in &mut self.0 {
+            reporter.event(event);
+        }
+    }
 }

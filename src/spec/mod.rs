@@ -160,6 +160,12 @@ impl Task {
         self.entry.strip_suffix(".py").unwrap_or(&self.entry)
     }
 
+    /// Digest of the task's files (its folder but `solutions/`, and its fixtures): results
+    /// graded by another version are not reused.
+    pub fn version(&self) -> std::io::Result<String> {
+        crate::batch::digest_tree(&[&self.dir, &self.fixtures_dir], &["solutions"])
+    }
+
     pub fn statement(&self) -> std::io::Result<String> {
         fs::read_to_string(&self.statement_file)
     }

@@ -1,0 +1,60 @@
+//! The results file reporter: each finished submission becomes one JSON line, written and
+//! flushed to disk at once, so a batch can be resumed after a Ctrl-C or a crash.
+
+use super::{Event, Reporter};
+use crate::batch::{RESULTS_SCHEMA, ResultRow, ResultsWriter};
+
+pub struct ResultsReporter {
+    writer: ResultsWriter,
+    task: String,
+    task_version: String,
+    shown_path: String,
+    failed: bool,
+}
+
+impl ResultsReporter {
+    pub fn new(
+        writer: ResultsWriter,
+        task: String,
+        task_version: String,
+        shown_path: String,
+    ) -> ResultsReporter {
+        ResultsReporter {
+            writer,
+            task,
+            task_version,
+            shown_path,
+            failed: false,
+        }
+    }
+}
+
+impl Reporter for ResultsReporter {
+    fn event(&mut self, event: &Event<'_>) {
+        let Event::SubmissionFinished {
+            submission, result, ..
+        } = event
+        else {
+            return;
+        };
+        let row = ResultRow {
+            schema: RESULTS_SCHEMA,
+            task: self.task.clone(),
+            task_version: self.task_version.clone(),
+            submission_digest: submission.digest.clone(),
+            result: (*result).clone(),
+        };
+        if let Err(e) = self.writer.append(&row)
+            && !std::mem::replace(&mut self.failed, true)
+        {
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!(
+                    "livejudge: cannot write to the results file {}: {e}\n",
+                    self.shown_path
+                )
+                .as_bytes(),
+            );
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Batch grading: submissions graded `--jobs` at once with the same verdicts as one at a time,
+//! results streamed to a JSON Lines file, and a batch that resumes after a Ctrl-C or a SIGKILL
+//! of livejudge without grading anything twice or leaving a process or a file behind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// `count` submissions for tests/tasks/slow-batch, every third one wrong.
+fn submissions(dir: &Path, count: usize) -> Vec<PathBuf> {
+    (0..count)
+        .map(|i| {
+            let path = dir.join(format!("candidate_{i:02}.py"));
+            let answer = if i % 3 == 2 { 41 } else { 42 };
+            std::fs::write(
+                &path,
+                format!("# candidate {i}\ndef answer():\n    return {answer}\n"),
+            )
+            .unwrap();
+            path
+        })
+        .collect()
+}
+
+fn grade_command(files: &[PathBuf], extra: &[&str], tmp: &Path) -> Command {
+    let mut command = livejudge();
+    command
+        .env("TMPDIR", tmp)
+        .args(["--tasks", "tests/tasks", "grade", "slow-batch"])
+        .args(files)
+        .args(extra);
+    command
+}
+
+fn rows(results: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(results)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is a whole JSON row"))
+        .collect()
+}
+
+fn verdicts(report: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    report["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap().to_owned(), failed_ids(s)))
+        .collect()
+}
+
+#[test]
+fn parallel_grading_keeps_the_verdicts_and_streams_one_row_per_submission() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = submissions(dir.path(), 6);
+    let results = dir.path().join("results.jsonl");
+    let one = run_command(grade_command(
+        &files,
+        &["--format", "json", "--jobs", "1"],
+        dir.path(),
+    ));
+    let results_arg = results.to_str().unwrap();
+    let three = run_command(grade_command(
+        &files,
+        &["--format", "json", "--jobs", "3", "--results", results_arg],
+        dir.path(),
+    ));
+    assert_eq!(one.code, 1);
+    assert_eq!(three.code, 1);
+    let (one, three) = (one.json(), three.json());
+    assert_matches_schema(&three);
+    // Same verdicts, and the report lists submissions in the order given.
+    assert_eq!(verdicts(&one), verdicts(&three));
+    let paths: Vec<String> = verdicts(&three).into_iter().map(|(p, _)| p).collect();
+    let given: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert_eq!(paths, given);
+    let failed: Vec<bool> = verdicts(&three)
+        .iter()
+        .map(|(_, f)| !f.is_empty())
+        .collect();
+    assert_eq!(failed, [false, false, true, false, false, true]);
+    // One row per submission, each with the task's version and the submission's digest.
+    let rows = rows(&results);
+    assert_eq!(rows.len(), 6);
+    let mut digests: Vec<&str> = rows
+        .iter()
+        .map(|r| r["submission_digest"].as_str().unwrap())
+        .collect();
+    digests.sort();
+    digests.dedup();
+    assert_eq!(digests.len(), 6);
+    assert!(rows.iter().all(|r| r["task"] == "slow-batch"));
+    // A second run into the same file without --resume would duplicate rows: refused.
+    let again = run_command(grade_command(
+        &files,
+        &["--results", results_arg],
+        dir.path(),
+    ));
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("add --resume"), "{}", again.stderr);
+    assert_eq!(self::rows(&results).len(), 6);
+}
+
+/// The processes below `pid` (pid, start time), found through /proc.
+fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // The command name may hold spaces: fields are counted after its closing ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        parent_of.push((
+            child,
+            fields[1].parse::<u32>().unwrap(),
+            fields[19].to_owned(),
+        ));
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (child, ppid, start) in &parent_of {
+            if *ppid == parent {
+                found.push((*child, start.clone()));
+                frontier.push(*child);
+            }
+        }
+    }
+    found
+}
+
+fn alive(process: &(u32, String)) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", process.0)).is_ok_and(|stat| {
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .collect();
+        fields[19] == process.1 && fields[0] != "Z"
+    })
+}
+
+fn wait_for_rows(results: &Path, at_least: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::fs::read_to_string(results).map_or(0, |t| t.matches('\n').count()) < at_least {
+        assert!(Instant::now() < deadline, "no results appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn leftover_workspaces(tmp: &Path) -> Vec<String> {
+    std::fs::read_dir(tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("livejudge-"))
+        .collect()
+}
+
+/// Stops a batch with `signal` once two rows are written, then resumes it: the resumed run
+/// grades only the rest, and the file ends with one row per submission.
+fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let files = submissions(dir.path(), 8);
+    let results = dir.path().join("results.jsonl");
+    let results_arg = results.to_str().unwrap().to_owned();
+    let mut child = grade_command(&files, &["--jobs", "2", "--results", &results_arg], &tmp)
+        .spawn()
+        .unwrap();
+    wait_for_rows(&results, 2);
+    let below = descendants(child.id());
+    assert!(!below.is_empty(), "stopped while submissions were running");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let status = child.wait().unwrap();
+    if signal == nix::sys::signal::Signal::SIGINT {
+        assert_eq!(status.code(), Some(130), "an interrupted batch exits 130");
+        assert!(
+            leftover_workspaces(&tmp).is_empty(),
+            "Ctrl-C removes its workspaces"
+        );
+    }
+    // Nothing the killed judge started lives on.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while below.iter().any(alive) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let survivors: Vec<_> = below.iter().filter(|p| alive(p)).collect();
+    assert!(survivors.is_empty(), "left running: {survivors:?}");
+    let before = rows(&results).len();
+    assert!((2..8).contains(&before), "{before} rows before the resume");
+
+    let resumed = run_command(grade_command(
+        &files,
+        &[
+            "--jobs",
+            "2",
+            "--results",
+            &results_arg,
+            "--resume",
+            "--format",
+            "json",
+        ],
+        &tmp,
+    ));
+    assert_eq!(resumed.code, 1, "{}", resumed.stderr);
+    let report = resumed.json();
+    assert_eq!(report["submissions"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        resumed.stderr.matches("(already graded)").count(),
+        before,
+        "{}",
+        resumed.stderr
+    );
+    let rows = rows(&results);
+    assert_eq!(rows.len(), 8, "one row per submission, none twice");
+    let mut paths: Vec<&str> = rows
+        .iter()
+        .map(|r| r["result"]["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 8);
+    assert!(
+        leftover_workspaces(&tmp).is_empty(),
+        "the next run sweeps what a killed one left"
+    );
+}
+
+#[test]
+fn a_batch_killed_with_sigkill_resumes_where_it_stopped() {
+    interrupt_then_resume(nix::sys::signal::Signal::SIGKILL);
+}
+
+#[test]
+fn a_batch_stopped_with_ctrl_c_resumes_where_it_stopped() {
+    interrupt_then_resume(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn a_changed_task_or_submission_is_graded_again_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = submissions(dir.path(), 2);
+    let results = dir.path().join("results.jsonl");
+    let results_arg = results.to_str().unwrap();
+    let first = run_command(grade_command(
+        &files,
+        &["--results", results_arg],
+        dir.path(),
+    ));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    std::fs::write(&files[1], "def answer():\n    return 41\n").unwrap();
+    let resumed = run_command(grade_command(
+        &files,
+        &["--results", results_arg, "--resume", "--format", "json"],
+        dir.path(),
+    ));
+    assert_eq!(resumed.code, 1, "the edited submission is graded anew");
+    assert_eq!(resumed.stderr.matches("(already graded)").count(), 1);
+    assert_eq!(rows(&results).len(), 3);
+}
+
+#[test]
+fn the_human_report_ends_with_a_table_of_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = submissions(dir.path(), 3);
+    let run = run_command(grade_command(&files, &["--jobs", "2"], dir.path()));
+    assert_eq!(run.code, 1);
+    let table: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("submission "))
+        .take(4)
+        .collect();
+    assert_eq!(table.len(), 4, "{}", run.stdout);
+    assert!(table[0].contains("score") && table[0].contains("failed cases"));
+    assert!(table[1].starts_with("candidate_00.py") && table[1].contains("2/2"));
+    assert!(table[3].starts_with("candidate_02.py") && table[3].contains("first, second"));
+    // Not a terminal: one progress line per submission on stderr.
+    assert_eq!(run.stderr.matches("] ").count(), 3, "{}", run.stderr);
+}
