@@ -293,3 +293,32 @@ fn the_human_report_ends_with_a_table_of_submissions() {
     // Not a terminal: one progress line per submission on stderr.
     assert_eq!(run.stderr.matches("] ").count(), 3, "{}", run.stderr);
 }
+
+#[test]
+fn a_server_task_gives_the_same_verdicts_at_one_job_and_at_full_parallelism() {
+    // Timing-sensitive cases (a burst of concurrent clients) under the most parallelism the
+    // judge allows for server tasks, repeated: the verdicts must not depend on it.
+    let good = repo().join("tests/submissions/line-server/good.py");
+    let serial = repo().join("tests/submissions/line-server/serial.py");
+    let files: Vec<PathBuf> = (0..3).flat_map(|_| [good.clone(), serial.clone()]).collect();
+    let grade = |jobs: &str| {
+        let mut command = livejudge();
+        command
+            .args(["--isolation", "strict", "--tasks", "tests/tasks", "grade", "line-server"])
+            .args(&files)
+            .args(["--format", "json", "--jobs", jobs]);
+        let run = run_command(command);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        verdicts(&run.json())
+    };
+    let one = grade("1");
+    assert_eq!(
+        one.iter().map(|(_, failed)| failed.clone()).collect::<Vec<_>>(),
+        (0..3)
+            .flat_map(|_| [vec![], vec!["concurrent".to_owned()]])
+            .collect::<Vec<_>>()
+    );
+    for _ in 0..2 {
+        assert_eq!(grade("64"), one);
+    }
+}
