@@ -9,6 +9,8 @@ command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 # The sandbox: every test runs submissions under --isolation strict or auto.
 command -v bwrap >/dev/null || missing+=(bubblewrap)
+# The HTML report is checked in a real browser (tests/reports.rs).
+command -v chromium >/dev/null || missing+=(chromium chromium-driver)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2

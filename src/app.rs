@@ -83,6 +83,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::List => list(&cli),
         Command::Show { task } => show(&cli, task),
         Command::Setup { task } => setup(&cli, task.as_deref()),
+        Command::Report { results, report } => render_report(&cli, results, report),
         Command::Doctor => doctor(),
     }
 }
@@ -242,6 +243,22 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
         .await;
     watcher.abort();
     drop(reporter);
+    if let Some(dir) = &args.report {
+        crate::report::files::write_all(
+            dir,
+            &crate::report::files::ReportData {
+                task: &task.id,
+                task_title: &task.title,
+                submissions: &report.submissions,
+            },
+        )
+        .map_err(|e| {
+            Error::input(
+                format!("cannot write the report files into {}: {e}", dir.display()),
+                None,
+            )
+        })?;
+    }
     if let Some((temp, path)) = report_file {
         temp.persist(path).map_err(|e| {
             Error::input(
@@ -257,6 +274,72 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     } else if report.has_judge_errors() {
         exit::INTERNAL
     } else if report.passed {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+/// `livejudge report RESULTS --report DIR`: the report files of a results file (the title
+/// comes from the task when it is found under --tasks).
+fn render_report(cli: &Cli, results: &Path, dir: &Path) -> Result<u8, Error> {
+    let file = batch::read_results(results).map_err(|e| {
+        Error::input(
+            format!("cannot read the results file {}: {e}", results.display()),
+            None,
+        )
+    })?;
+    if let Some(line) = file.bad_lines.first() {
+        return Err(Error::input(
+            format!("{}:{line}: not a livejudge results line", results.display()),
+            Some("pass a file written by livejudge grade --results".into()),
+        ));
+    }
+    let Some(first) = file.rows.first() else {
+        return Err(Error::input(
+            format!("the results file {} holds no results", results.display()),
+            None,
+        ));
+    };
+    let task = first.task.clone();
+    if let Some(other) = file.rows.iter().find(|r| r.task != task) {
+        return Err(Error::input(
+            format!(
+                "the results file {} mixes tasks ({task} and {})",
+                results.display(),
+                other.task
+            ),
+            Some("render one task's results at a time".into()),
+        ));
+    }
+    let title = spec::resolve_task_dir(&task, &cli.tasks)
+        .ok()
+        .and_then(|dir| spec::load(&dir).ok())
+        .map(|t| t.title)
+        .unwrap_or_default();
+    let submissions: Vec<SubmissionResult> = file.rows.into_iter().map(|r| r.result).collect();
+    crate::report::files::write_all(
+        dir,
+        &crate::report::files::ReportData {
+            task: &task,
+            task_title: &title,
+            submissions: &submissions,
+        },
+    )
+    .map_err(|e| {
+        Error::input(
+            format!("cannot write the report files into {}: {e}", dir.display()),
+            None,
+        )
+    })?;
+    say!(
+        "{} submission(s) of {task}: {} written",
+        submissions.len(),
+        ["index.html", "results.csv", "junit.xml"]
+            .map(|f| dir.join(f).display().to_string())
+            .join(", ")
+    );
+    Ok(if submissions.iter().all(|s| s.passed) {
         exit::PASSED
     } else {
         exit::FAILED

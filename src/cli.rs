@@ -72,6 +72,14 @@ pub enum Command {
     /// seccomp, Landlock) and how to fix what is missing. Exit 0 when strict isolation is
     /// available, 3 when not.
     Doctor,
+    /// Render the report files (HTML, CSV, JUnit) from a results file, without grading.
+    Report {
+        /// A results file written by `grade --results`.
+        results: PathBuf,
+        /// Where to write index.html, results.csv and junit.xml.
+        #[arg(long, value_name = "DIR")]
+        report: PathBuf,
+    },
     /// Create the Python environments of one task (or all tasks) ahead of time.
     Setup {
         /// Task id or path; all tasks when omitted.
@@ -114,6 +122,11 @@ pub struct GradeArgs {
     /// graded by the same version of the task), after a Ctrl-C or a crash.
     #[arg(long, requires = "results")]
     pub resume: bool,
+
+    /// Also write report files into DIR: index.html (self-contained), results.csv and
+    /// junit.xml.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

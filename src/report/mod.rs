@@ -1,5 +1,6 @@
 //! Reports stage: reporters consume grading events and write for people or machines.
 
+pub mod files;
 mod human;
 mod json;
 mod progress;
