@@ -309,9 +309,9 @@ fn html(data: &ReportData<'_>) -> String {
     let groups = group_names(data.submissions);
     let passed = data.submissions.iter().filter(|s| s.passed).count();
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{task} — livejudge report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{task} — {title}</h1>\n<div class=\"meta\">{n} submission(s): {passed} passed every case, {failed} did not · livejudge {version}</div>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{task} — livejudge report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{task} — {title}</h1>\n<div class=\"meta\">{n} submission(s): {passed} passed every case, {failed} did not · livejudge {version}</div>",
         task = escape(data.task),
         title = escape(data.task_title),
         n = data.submissions.len(),
@@ -377,9 +377,9 @@ fn html(data: &ReportData<'_>) -> String {
     }
     out.push_str("</tbody>\n</table>\n");
     for (index, submission) in data.submissions.iter().enumerate() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<section id=\"s-{index}\">\n<h2>{path} <span class=\"{class}\">{points}/{max}</span></h2>\n<div>{passed} passed, {failed} failed · {secs:.2} s · reproduce: <code class=\"repro\">{repro}</code></div>\n",
+            "<section id=\"s-{index}\">\n<h2>{path} <span class=\"{class}\">{points}/{max}</span></h2>\n<div>{passed} passed, {failed} failed · {secs:.2} s · reproduce: <code class=\"repro\">{repro}</code></div>",
             path = escape(&submission.path),
             class = if submission.passed {
                 "passed"
@@ -394,19 +394,19 @@ fn html(data: &ReportData<'_>) -> String {
             repro = escape(&reproduce(data.task, &submission.path)),
         );
         if let Some(problem) = &submission.problem {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<p class=\"failed\">could not be loaded: {}</p>\n",
+                "<p class=\"failed\">could not be loaded: {}</p>",
                 escape(&problem.message)
             );
             if let Some(details) = &problem.details {
-                let _ = write!(out, "<pre>{}</pre>\n", escape(details));
+                let _ = writeln!(out, "<pre>{}</pre>", escape(details));
             }
         }
         for case in submission.cases.iter().filter(|c| !c.passed) {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<details class=\"case\" open><summary><span class=\"{}\">&nbsp;{}&nbsp;</span> <b>{}</b> — {}{}</summary>\n<pre class=\"message\">{}</pre>\n",
+                "<details class=\"case\" open><summary><span class=\"{}\">&nbsp;{}&nbsp;</span> <b>{}</b> — {}{}</summary>\n<pre class=\"message\">{}</pre>",
                 verdict_class(case),
                 escape(case.verdict.name()),
                 escape(&case.id),
@@ -415,20 +415,20 @@ fn html(data: &ReportData<'_>) -> String {
                 escape(&case.message)
             );
             if let Some(diff) = &case.diff {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<pre class=\"diff\">{}</pre>\n",
+                    "<pre class=\"diff\">{}</pre>",
                     diff_html(&diff.render(false))
                 );
             }
             if let Some(details) = &case.details {
-                let _ = write!(out, "<pre class=\"details\">{}</pre>\n", escape(details));
+                let _ = writeln!(out, "<pre class=\"details\">{}</pre>", escape(details));
             }
             for (name, printed) in [("stdout", &case.stdout), ("stderr", &case.stderr)] {
                 if let Some(text) = printed {
-                    let _ = write!(
+                    let _ = writeln!(
                         out,
-                        "<div>captured {name}:</div><pre class=\"output\">{}</pre>\n",
+                        "<div>captured {name}:</div><pre class=\"output\">{}</pre>",
                         escape(text)
                     );
                 }
