@@ -84,6 +84,8 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Show { task } => show(&cli, task),
         Command::Setup { task } => setup(&cli, task.as_deref()),
         Command::Report { results, report } => render_report(&cli, results, report),
+        Command::Check(args) => check_tasks(&cli, args).await,
+        Command::New { id, kind } => new_task(&cli, id, *kind),
         Command::Doctor => doctor(),
     }
 }
@@ -278,6 +280,199 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     } else {
         exit::FAILED
     })
+}
+
+/// `livejudge new ID --kind K`.
+fn new_task(cli: &Cli, id: &str, kind: crate::cli::NewKind) -> Result<u8, Error> {
+    use crate::cli::NewKind;
+    let kind = match kind {
+        NewKind::Python => spec::Kind::Python,
+        NewKind::Http => spec::Kind::Http,
+        NewKind::Tcp => spec::Kind::Tcp,
+    };
+    let dir = crate::scaffold::create(&cli.tasks, id, kind).map_err(|message| {
+        Error::input(message, Some("pick another id, or pass --tasks DIR".into()))
+    })?;
+    say!("created {} ({} task)", dir.display(), kind.name());
+    say!(
+        "next: edit {}/README.md and the cases in task.toml, then run: livejudge --tasks {} check {id}",
+        dir.display(),
+        cli.tasks.display()
+    );
+    Ok(exit::PASSED)
+}
+
+/// `livejudge check`: each task's spec, solutions folder and reference solutions.
+async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Error> {
+    use crate::check::{self, Expectation};
+    let dirs: Vec<PathBuf> = if args.task_ids.is_empty() {
+        spec::list_task_dirs(&cli.tasks)
+    } else {
+        args.task_ids
+            .iter()
+            .map(|t| spec::resolve_task_dir(t, &cli.tasks))
+            .collect::<Result<_, _>>()?
+    };
+    if dirs.is_empty() {
+        return Err(Error::input(
+            format!("no tasks found in {}", cli.tasks.display()),
+            Some("run from the repository root or pass --tasks DIR".to_owned()),
+        ));
+    }
+    let (launcher, isolation) = sandbox::select(cli.isolation)?;
+    if isolation.level == Isolation::None {
+        warn_unisolated(&isolation);
+    }
+    workspace::sweep_stale();
+    let cache = Cache::locate()?;
+    let cancel = CancellationToken::new();
+    let watcher = tokio::spawn(cancel_on_signals(cancel.clone()));
+    let repeat = usize::from(args.repeat);
+    let mut junit = quick_junit::Report::new("livejudge check");
+    let mut sound = true;
+    for dir in &dirs {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut suite = quick_junit::TestSuite::new(name.clone());
+        let fail = |suite: &mut quick_junit::TestSuite, case: &str, problems: &[String]| {
+            let mut status =
+                quick_junit::TestCaseStatus::non_success(quick_junit::NonSuccessKind::Failure);
+            status.set_message(problems.first().cloned().unwrap_or_default());
+            status.set_description(problems.join("\n"));
+            suite.add_test_case(quick_junit::TestCase::new(case.to_owned(), status));
+        };
+        say!("{name}");
+        let task = match spec::load(dir) {
+            Ok(task) => task,
+            Err(errors) => {
+                sound = false;
+                say!("  ✗ task.toml does not load:");
+                say!("{}", indent(&Error::Spec(errors.clone()).render(), "    "));
+                fail(&mut suite, "task.toml", &[errors.to_string()]);
+                junit.add_test_suite(suite);
+                continue;
+            }
+        };
+        let (mut plan, problems) = match check::plan(&task) {
+            Ok(planned) => planned,
+            Err(errors) => {
+                sound = false;
+                say!("{}", indent(&Error::Spec(errors.clone()).render(), "    "));
+                fail(&mut suite, "solutions.toml", &[errors.to_string()]);
+                junit.add_test_suite(suite);
+                continue;
+            }
+        };
+        if !problems.is_empty() {
+            sound = false;
+            for problem in &problems {
+                say!("  ✗ {problem}");
+            }
+            fail(&mut suite, "solutions", &problems);
+        }
+        if let Some(only) = args.only {
+            let keep = match only {
+                crate::cli::SolutionKind::Accepted => Expectation::Accepted,
+                crate::cli::SolutionKind::Rejected => Expectation::Rejected,
+            };
+            plan.solutions
+                .retain(|(_, expectation)| *expectation == keep);
+        }
+        let (interpreter, venv) = prepare_python(cli, &task, &cache)?;
+        let mut submissions = Vec::new();
+        for (path, _) in &plan.solutions {
+            let submission = submission_from_arg(path).map_err(|m| Error::input(m, None))?;
+            submissions.extend(std::iter::repeat_n(submission, repeat));
+        }
+        let grader = Grader {
+            task: &task,
+            interpreter: &interpreter,
+            venv: &venv,
+            launcher: launcher.as_ref(),
+            isolation: &isolation,
+            show_hidden: true,
+            jobs: effective_jobs(args.jobs, &task),
+        };
+        let mut progress = Reporters(vec![Box::new(ProgressReporter::new(
+            std::io::stderr().is_terminal(),
+        ))]);
+        let report = grader
+            .grade_all(
+                &submissions,
+                &vec![None; submissions.len()],
+                &mut progress,
+                &cancel,
+            )
+            .await;
+        if report.interrupted {
+            watcher.abort();
+            return Ok(exit::INTERRUPTED);
+        }
+        for (i, (path, expectation)) in plan.solutions.iter().enumerate() {
+            let runs: Vec<&SubmissionResult> = report.submissions[i * repeat..(i + 1) * repeat]
+                .iter()
+                .collect();
+            let mut problems: Vec<String> = Vec::new();
+            for run in &runs {
+                for problem in check::judge(*expectation, path, run, &plan.spec) {
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+            }
+            if let Some(flaky) = check::flakiness(&runs) {
+                problems.push(format!("flaky over {repeat} runs: {flaky}"));
+            }
+            let shown = path
+                .strip_prefix(task.dir.join("solutions"))
+                .unwrap_or(path)
+                .display()
+                .to_string();
+            let runs_text = if repeat > 1 {
+                format!(" ({repeat} runs)")
+            } else {
+                String::new()
+            };
+            if problems.is_empty() {
+                let what = match expectation {
+                    Expectation::Accepted => "passes every case".to_owned(),
+                    Expectation::Rejected => {
+                        let failed: Vec<&str> = runs[0]
+                            .cases
+                            .iter()
+                            .filter(|c| !c.passed)
+                            .map(|c| c.id.as_str())
+                            .collect();
+                        format!("fails {}", failed.join(", "))
+                    }
+                };
+                say!("  ✓ {shown}: {what}{runs_text}");
+                suite.add_test_case(quick_junit::TestCase::new(
+                    shown,
+                    quick_junit::TestCaseStatus::success(),
+                ));
+            } else {
+                sound = false;
+                say!("  ✗ {shown} ({}){runs_text}:", expectation.name());
+                for problem in &problems {
+                    say!("      {problem}");
+                }
+                fail(&mut suite, &shown, &problems);
+            }
+        }
+        junit.add_test_suite(suite);
+    }
+    watcher.abort();
+    if let Some(path) = &args.junit {
+        let text = junit
+            .to_string()
+            .map_err(|e| Error::input(e.to_string(), None))?;
+        std::fs::write(path, text)
+            .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display()), None))?;
+    }
+    Ok(if sound { exit::PASSED } else { exit::FAILED })
 }
 
 /// `livejudge report RESULTS --report DIR`: the report files of a results file (the title

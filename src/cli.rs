@@ -72,6 +72,19 @@ pub enum Command {
     /// seccomp, Landlock) and how to fix what is missing. Exit 0 when strict isolation is
     /// available, 3 when not.
     Doctor,
+    /// Check tasks (all under --tasks when none is named): the spec loads, every accepted
+    /// solution passes every case, every rejected one fails as solutions/solutions.toml says.
+    /// Exit 0 when every task is sound, 1 when not.
+    Check(CheckArgs),
+    /// Create a new task folder under --tasks that `livejudge check` passes as it is: a spec,
+    /// a statement, a reference solution and a known-wrong one.
+    New {
+        /// The new task's id (its folder name).
+        id: String,
+        /// How submissions run.
+        #[arg(long, value_enum, default_value_t = NewKind::Python)]
+        kind: NewKind,
+    },
     /// Render the report files (HTML, CSV, JUnit) from a results file, without grading.
     Report {
         /// A results file written by `grade --results`.
@@ -129,8 +142,54 @@ pub struct GradeArgs {
     pub report: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Task ids (under --tasks) or paths to task folders.
+    #[arg(value_name = "TASK")]
+    pub task_ids: Vec<String>,
+
+    /// Grade every solution N times; a solution whose outcome differs between runs is flaky.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub repeat: u16,
+
+    /// Solutions graded at once [default: one per core].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+
+    /// Also write the outcome as JUnit XML: a test suite per task, a test case per solution.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Grade only the accepted or only the rejected solutions.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub only: Option<SolutionKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SolutionKind {
+    Accepted,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NewKind {
+    Python,
+    Http,
+    Tcp,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Catches clashing names (a subcommand's argument shadowing a global option) that
+        // clap would otherwise only report when that command runs.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

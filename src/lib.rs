@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod batch;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod observe;
 pub mod pyenv;
 pub mod report;
 pub mod sandbox;
+pub mod scaffold;
 pub mod scenario;
 pub mod server;
 pub mod sites;

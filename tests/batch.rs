@@ -300,11 +300,20 @@ fn a_server_task_gives_the_same_verdicts_at_one_job_and_at_full_parallelism() {
     // judge allows for server tasks, repeated: the verdicts must not depend on it.
     let good = repo().join("tests/submissions/line-server/good.py");
     let serial = repo().join("tests/submissions/line-server/serial.py");
-    let files: Vec<PathBuf> = (0..3).flat_map(|_| [good.clone(), serial.clone()]).collect();
+    let files: Vec<PathBuf> = (0..3)
+        .flat_map(|_| [good.clone(), serial.clone()])
+        .collect();
     let grade = |jobs: &str| {
         let mut command = livejudge();
         command
-            .args(["--isolation", "strict", "--tasks", "tests/tasks", "grade", "line-server"])
+            .args([
+                "--isolation",
+                "strict",
+                "--tasks",
+                "tests/tasks",
+                "grade",
+                "line-server",
+            ])
             .args(&files)
             .args(["--format", "json", "--jobs", jobs]);
         let run = run_command(command);
@@ -313,7 +322,9 @@ fn a_server_task_gives_the_same_verdicts_at_one_job_and_at_full_parallelism() {
     };
     let one = grade("1");
     assert_eq!(
-        one.iter().map(|(_, failed)| failed.clone()).collect::<Vec<_>>(),
+        one.iter()
+            .map(|(_, failed)| failed.clone())
+            .collect::<Vec<_>>(),
         (0..3)
             .flat_map(|_| [vec![], vec!["concurrent".to_owned()]])
             .collect::<Vec<_>>()

@@ -307,78 +307,42 @@ pub fn assert_accepted_pass(task: &'static str, runs: usize) {
     }
 }
 
-/// Every rejected solution of `task` fails the cases its solutions.toml entry names, with
-/// the verdict and message it gives, and every file has an entry.
+/// Every rejected solution of `task` fails the cases its solutions.toml entry names (exactly
+/// those, when it says `exact`), with the verdict and message it gives, and every file has an
+/// entry: checked by `livejudge check TASK --only rejected`, as a task repository's CI would.
 pub fn assert_rejected_fail(task: &str, at_least: usize) {
-    assert_rejected_fail_in(task, at_least, 1);
-}
-
-/// As [`assert_rejected_fail`], grading in `parallel` livejudge processes at once (for tasks
-/// whose wrong solutions mostly wait on timeouts).
-pub fn assert_rejected_fail_in(task: &str, at_least: usize, parallel: usize) {
     let rejected = solutions(task, "rejected");
     assert!(
         rejected.len() >= at_least,
         "the task ships at least {at_least} rejected solutions"
     );
-    let expected = expectations(task);
-    let stems: Vec<String> = rejected
-        .iter()
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let artifacts = repo().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let junit = artifacts.join(format!("check-{task}.xml"));
+    let run = run(&[
+        "--isolation",
+        "strict",
+        "check",
+        task,
+        "--only",
+        "rejected",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     assert_eq!(
-        stems,
-        expected.rejected.keys().cloned().collect::<Vec<_>>(),
-        "every rejected solution has an entry in solutions.toml and every entry a file"
+        run.code, 0,
+        "livejudge check {task}:\n{}\n{}",
+        run.stdout, run.stderr
     );
-    let chunk = rejected.len().div_ceil(parallel.max(1));
-    let reports: Vec<serde_json::Value> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rejected
-            .chunks(chunk)
-            .map(|files| {
-                scope.spawn(move || {
-                    let (run, report) = grade_solutions(task, files, 1, &["--show-hidden"]);
-                    assert_eq!(run.code, 1, "{}", run.stderr);
-                    assert_eq!(report["passed"], false);
-                    report
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let submissions: Vec<&serde_json::Value> = reports
-        .iter()
-        .flat_map(|r| r["submissions"].as_array().unwrap())
-        .collect();
-    for (stem, submission) in stems.iter().zip(submissions) {
-        let expectation = &expected.rejected[stem];
-        assert_eq!(submission["passed"], false, "{stem} must fail");
-        assert!(submission["problem"].is_null(), "{stem} loads fine");
-        if expected.exact {
-            let mut fails = expectation.fails.clone();
-            fails.sort();
-            let mut failed = failed_ids(submission);
-            failed.sort();
-            assert_eq!(
-                failed, fails,
-                "{stem} fails exactly the cases solutions.toml names"
-            );
-        }
-        for id in &expectation.fails {
-            let case = case(submission, id);
-            assert_eq!(case["passed"], false, "{stem} must fail {id}");
-            if let Some(verdict) = &expectation.verdict {
-                assert_eq!(case["verdict"], verdict.as_str(), "{stem} / {id}");
-            }
-            if let Some(fragment) = expectation.message.as_ref().and_then(|m| m.for_case(id)) {
-                let message = case["message"].as_str().unwrap();
-                assert!(
-                    message.contains(fragment),
-                    "{stem} / {id}: message should contain {fragment:?}:\n{message}"
-                );
-            }
-        }
+    // One line per rejected solution, each a success with the cases it fails.
+    for file in &rejected {
+        let stem = file.file_name().unwrap().to_string_lossy();
+        let line = format!("  ✓ rejected/{stem}: fails ");
+        assert!(run.stdout.contains(&line), "{line:?} in:\n{}", run.stdout);
     }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), rejected.len(), "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
 }
 
 /// A strict box launcher for tests that start boxes through the library, with what it takes

@@ -1,0 +1,164 @@
+//! Task-repository CI: `livejudge new` scaffolds a task of each kind that `livejudge check`
+//! passes as it is, and `check` fails, naming the solution and why, when a rejected solution
+//! is no longer caught, when solutions.toml and the files disagree, when a spec is broken, and
+//! when a solution's outcome changes between repeated runs.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn in_tasks(tasks: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--tasks", tasks.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+#[test]
+fn a_new_task_of_each_kind_passes_check_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["python", "http", "tcp"] {
+        let id = format!("demo-{kind}");
+        let created = in_tasks(dir.path(), &["new", &id, "--kind", kind]);
+        assert_eq!(created.code, 0, "{}", created.stderr);
+        assert!(dir.path().join(&id).join("task.toml").is_file());
+    }
+    let junit = dir.path().join("check.xml");
+    let checked = in_tasks(
+        dir.path(),
+        &[
+            "--isolation",
+            "strict",
+            "check",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    assert_eq!(
+        checked.stdout.matches("  ✓ ").count(),
+        6,
+        "{}",
+        checked.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 3);
+    assert!(!xml.contains("<failure"), "{xml}");
+    // An existing folder is never overwritten.
+    let again = in_tasks(dir.path(), &["new", "demo-python"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+}
+
+#[test]
+fn check_names_what_no_longer_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(in_tasks(dir.path(), &["new", "demo"]).code, 0);
+    let task = dir.path().join("demo");
+    // The known-wrong solution fixed: its mistake is no longer caught.
+    std::fs::copy(
+        task.join("solutions/accepted/reference.py"),
+        task.join("solutions/rejected/ignores_sign.py"),
+    )
+    .unwrap();
+    // A rejected solution without an entry in solutions.toml.
+    std::fs::write(
+        task.join("solutions/rejected/off_by_one.py"),
+        "def add(a, b):\n    return a + b + 1\n",
+    )
+    .unwrap();
+    let checked = in_tasks(dir.path(), &["check", "demo"]);
+    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    let out = &checked.stdout;
+    assert!(
+        out.contains("  ✗ rejected/ignores_sign.py (rejected):\n      passes every case: its mistake is not caught"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "off_by_one.py has no [rejected.off_by_one] entry in solutions/solutions.toml"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ✓ accepted/reference.py: passes every case"),
+        "{out}"
+    );
+
+    // solutions.toml expecting the wrong case, and a broken spec in another task.
+    std::fs::write(
+        task.join("solutions/rejected/ignores_sign.py"),
+        "def add(a, b):\n    return abs(a) + abs(b)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        task.join("solutions/solutions.toml"),
+        "exact = true\n[rejected.ignores_sign]\nfails = [\"small\"]\n[rejected.off_by_one]\nfails = [\"small\"]\n",
+    )
+    .unwrap();
+    assert_eq!(in_tasks(dir.path(), &["new", "broken"]).code, 0);
+    std::fs::write(
+        dir.path().join("broken/task.toml"),
+        "title = \"x\"\nkind = \"pyton\"\n",
+    )
+    .unwrap();
+    let checked = in_tasks(dir.path(), &["check"]);
+    assert_eq!(checked.code, 1);
+    let out = &checked.stdout;
+    assert!(
+        out.contains("broken\n  ✗ task.toml does not load:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("passes small, which must catch its mistake"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ✗ rejected/off_by_one.py (rejected):\n      also fails negative (solutions.toml is exact)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn repeated_runs_catch_a_flaky_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(in_tasks(dir.path(), &["new", "demo"]).code, 0);
+    // A wrong solution that is wrong every other run: it keeps a counter outside the run
+    // folder, which only an unisolated run can reach.
+    let counter = dir.path().join("counter");
+    std::fs::write(&counter, "0").unwrap();
+    std::fs::write(
+        dir.path().join("demo/solutions/rejected/ignores_sign.py"),
+        format!(
+            "import pathlib\n\
+             counter = pathlib.Path({:?})\n\
+             runs = int(counter.read_text()) + 1\n\
+             counter.write_text(str(runs))\n\n\
+             def add(a, b):\n    return abs(a) + abs(b) if runs % 2 else a + b\n",
+            counter.display().to_string()
+        ),
+    )
+    .unwrap();
+    let checked = in_tasks(
+        dir.path(),
+        &[
+            "--isolation",
+            "none",
+            "check",
+            "demo",
+            "--repeat",
+            "4",
+            "--jobs",
+            "1",
+        ],
+    );
+    assert_eq!(checked.code, 1, "{}\n{}", checked.stdout, checked.stderr);
+    assert!(
+        checked
+            .stdout
+            .contains("flaky over 4 runs: 2 run(s): fail negative; 2 run(s): all pass"),
+        "{}",
+        checked.stdout
+    );
+}
