@@ -410,6 +410,23 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             watcher.abort();
             return Ok(exit::INTERRUPTED);
         }
+        if let Some(dir) = &args.report {
+            let dir = dir.join(&task.id);
+            crate::report::files::write_all(
+                &dir,
+                &crate::report::files::ReportData {
+                    task: &task.id,
+                    task_title: &task.title,
+                    submissions: &report.submissions,
+                },
+            )
+            .map_err(|e| {
+                Error::input(
+                    format!("cannot write the report files into {}: {e}", dir.display()),
+                    None,
+                )
+            })?;
+        }
         for (i, (path, expectation)) in plan.solutions.iter().enumerate() {
             let runs: Vec<&SubmissionResult> = report.submissions[i * repeat..(i + 1) * repeat]
                 .iter()

@@ -160,6 +160,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
+    /// Also write each task's report files (HTML, CSV, JUnit of its cases) into DIR/TASK.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+
     /// Grade only the accepted or only the rejected solutions.
     #[arg(long, value_enum, value_name = "KIND")]
     pub only: Option<SolutionKind>,
