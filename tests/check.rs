@@ -25,6 +25,7 @@ fn a_new_task_of_each_kind_passes_check_as_it_is() {
         assert!(dir.path().join(&id).join("task.toml").is_file());
     }
     let junit = dir.path().join("check.xml");
+    let reports = dir.path().join("reports");
     let checked = in_tasks(
         dir.path(),
         &[
@@ -33,6 +34,8 @@ fn a_new_task_of_each_kind_passes_check_as_it_is() {
             "check",
             "--junit",
             junit.to_str().unwrap(),
+            "--report",
+            reports.to_str().unwrap(),
         ],
     );
     assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
@@ -45,6 +48,14 @@ fn a_new_task_of_each_kind_passes_check_as_it_is() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), 3);
     assert!(!xml.contains("<failure"), "{xml}");
+    for kind in ["python", "http", "tcp"] {
+        let html =
+            std::fs::read_to_string(reports.join(format!("demo-{kind}/index.html"))).unwrap();
+        assert!(
+            html.contains("solutions/accepted/"),
+            "each solution is in its task's report"
+        );
+    }
     // An existing folder is never overwritten.
     let again = in_tasks(dir.path(), &["new", "demo-python"]);
     assert_eq!(again.code, 2);
