@@ -85,6 +85,11 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Setup { task } => setup(&cli, task.as_deref()),
         Command::Report { results, report } => render_report(&cli, results, report),
         Command::Check(args) => check_tasks(&cli, args).await,
+        Command::Merge {
+            inputs,
+            output,
+            report,
+        } => merge_results(&cli, inputs, output, report.as_deref()),
         Command::New { id, kind } => new_task(&cli, id, *kind),
         Command::Doctor => doctor(),
     }
@@ -173,6 +178,23 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let submissions = match args.shard {
+        Some(shard) => {
+            let total = submissions.len();
+            let mine: Vec<Submission> = submissions
+                .into_iter()
+                .filter(|s| batch::in_shard(&s.path, &s.digest, shard))
+                .collect();
+            say_err!(
+                "shard {}/{}: {} of the {total} submission(s)",
+                shard.0,
+                shard.1,
+                mine.len()
+            );
+            mine
+        }
+        None => submissions,
+    };
     // Before any slow setup: strict isolation that is not available is an error at once.
     let (launcher, isolation) = sandbox::select(cli.isolation)?;
     match isolation.level {
@@ -490,6 +512,90 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display()), None))?;
     }
     Ok(if sound { exit::PASSED } else { exit::FAILED })
+}
+
+/// `livejudge merge A.jsonl B.jsonl --output ALL.jsonl`: the shards of one batch as one
+/// results file, each submission once.
+fn merge_results(
+    cli: &Cli,
+    inputs: &[PathBuf],
+    output: &Path,
+    report: Option<&Path>,
+) -> Result<u8, Error> {
+    let mut rows: Vec<batch::ResultRow> = Vec::new();
+    for input in inputs {
+        let file = batch::read_results(input)
+            .map_err(|e| Error::input(format!("cannot read {}: {e}", input.display()), None))?;
+        if let Some(line) = file.bad_lines.first() {
+            return Err(Error::input(
+                format!("{}:{line}: not a livejudge results line", input.display()),
+                None,
+            ));
+        }
+        for row in file.rows {
+            let same =
+                |r: &batch::ResultRow| r.key() == row.key() && r.result.path == row.result.path;
+            // A submission graded twice (two runs over one list): the later result counts.
+            match rows.iter().position(same) {
+                Some(at) => rows[at] = row,
+                None => rows.push(row),
+            }
+        }
+    }
+    let tasks: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.task.as_str()).collect();
+    if tasks.len() > 1 {
+        return Err(Error::input(
+            format!(
+                "the results files mix tasks ({})",
+                tasks.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+            Some("merge the shards of one task at a time".into()),
+        ));
+    }
+    let versions: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.task_version.as_str()).collect();
+    if versions.len() > 1 {
+        say_err!(
+            "warning: the shards graded {} different versions of the task",
+            versions.len()
+        );
+    }
+    rows.sort_by(|a, b| a.result.path.cmp(&b.result.path));
+    if inputs.iter().any(|i| same_file(i, output)) {
+        return Err(Error::input(
+            format!("--output {} is one of the inputs", output.display()),
+            Some("write the merged file somewhere else".into()),
+        ));
+    }
+    let _ = std::fs::remove_file(output);
+    let mut writer = batch::ResultsWriter::open(output, 0)
+        .map_err(|e| Error::input(format!("cannot write {}: {e}", output.display()), None))?;
+    for row in &rows {
+        writer
+            .append(row)
+            .map_err(|e| Error::input(format!("cannot write {}: {e}", output.display()), None))?;
+    }
+    say!(
+        "{} submission(s) from {} file(s) in {}",
+        rows.len(),
+        inputs.len(),
+        output.display()
+    );
+    if let Some(dir) = report {
+        render_report(cli, output, dir)?;
+    }
+    Ok(if rows.iter().all(|r| r.result.passed) {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// `livejudge report RESULTS --report DIR`: the report files of a results file (the title

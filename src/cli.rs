@@ -85,6 +85,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = NewKind::Python)]
         kind: NewKind,
     },
+    /// Combine results files (the shards of one batch) into one, without grading: each
+    /// submission once; the report files too with --report.
+    Merge {
+        /// Results files written by `grade --results` (with --shard or not).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Where to write the combined results file.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// Also write index.html, results.csv and junit.xml into DIR.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+    },
     /// Render the report files (HTML, CSV, JUnit) from a results file, without grading.
     Report {
         /// A results file written by `grade --results`.
@@ -140,6 +153,30 @@ pub struct GradeArgs {
     /// junit.xml.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+
+    /// Grade only shard K of N (1-based): a fixed, disjoint slice of the submissions, chosen
+    /// by each one's path and content, so N machines given the same list (in any order)
+    /// grade each submission exactly once. Combine their results with `livejudge merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("\"{text}\" is not K/N, e.g. 2/5"))?;
+    let (k, n): (u32, u32) = (
+        k.trim()
+            .parse()
+            .map_err(|_| format!("\"{k}\" is not a number"))?,
+        n.trim()
+            .parse()
+            .map_err(|_| format!("\"{n}\" is not a number"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be from 1 to N"));
+    }
+    Ok((k, n))
 }
 
 #[derive(Debug, clap::Args)]

@@ -333,3 +333,86 @@ fn a_server_task_gives_the_same_verdicts_at_one_job_and_at_full_parallelism() {
         assert_eq!(grade("64"), one);
     }
 }
+
+#[test]
+fn shards_are_disjoint_cover_the_batch_and_merge_into_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = submissions(dir.path(), 7);
+    let mut reversed = files.clone();
+    reversed.reverse();
+    let mut shard_files = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for k in 1..=3 {
+        let results = dir.path().join(format!("shard-{k}.jsonl"));
+        let shard = format!("{k}/3");
+        // The same shard of the list in another order is the same slice.
+        let order = if k == 2 { &reversed } else { &files };
+        let run = run_command(grade_command(
+            order,
+            &["--shard", &shard, "--results", results.to_str().unwrap()],
+            dir.path(),
+        ));
+        assert!(run.code <= 1, "{}", run.stderr);
+        let again = run_command(grade_command(
+            &reversed,
+            &["--shard", &shard, "--format", "json"],
+            dir.path(),
+        ));
+        let mine: Vec<String> = rows(&results)
+            .iter()
+            .map(|r| r["result"]["path"].as_str().unwrap().to_owned())
+            .collect();
+        let mut also: Vec<String> = verdicts(&again.json())
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let mut sorted = mine.clone();
+        sorted.sort();
+        also.sort();
+        assert_eq!(sorted, also, "shard {shard} is the same whatever the order");
+        for path in &mine {
+            assert!(!seen.contains(path), "{path} is in two shards");
+        }
+        seen.extend(mine);
+        shard_files.push(results);
+    }
+    assert_eq!(seen.len(), 7, "the shards together cover every submission");
+
+    let merged = dir.path().join("merged.jsonl");
+    let report = dir.path().join("report");
+    let mut args = vec!["merge".to_owned()];
+    args.extend(shard_files.iter().map(|f| f.display().to_string()));
+    args.extend([
+        "--output".into(),
+        merged.display().to_string(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    let run = run(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(report.join("index.html").is_file());
+    let single = run_command(grade_command(&files, &["--format", "json"], dir.path())).json();
+    let summary = |submission: &serde_json::Value| {
+        (
+            submission["path"].as_str().unwrap().to_owned(),
+            failed_ids(submission),
+            submission["score"].clone(),
+        )
+    };
+    let mut from_shards: Vec<_> = rows(&merged)
+        .iter()
+        .map(|r| summary(&r["result"]))
+        .collect();
+    let mut from_one: Vec<_> = single["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(summary)
+        .collect();
+    from_shards.sort_by(|a, b| a.0.cmp(&b.0));
+    from_one.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        from_shards, from_one,
+        "merged shards equal one run on one machine"
+    );
+}
