@@ -98,6 +98,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
     },
+    /// Grade a solution again each time it is saved: the public cases, and the first failure
+    /// in full. Ctrl-C stops.
+    Watch {
+        /// Task id (under --tasks) or path to a task folder.
+        task: String,
+        /// The solution file (or folder) to watch.
+        submission: PathBuf,
+    },
     /// Render the report files (HTML, CSV, JUnit) from a results file, without grading.
     Report {
         /// A results file written by `grade --results`.

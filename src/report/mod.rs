@@ -5,11 +5,13 @@ mod human;
 mod json;
 mod progress;
 mod results;
+mod watch;
 
 pub use human::HumanReporter;
 pub use json::JsonReporter;
 pub use progress::ProgressReporter;
 pub use results::ResultsReporter;
+pub use watch::WatchReporter;
 
 use crate::grade::{GradeReport, Submission};
 use crate::observe::LoadProblem;
