@@ -269,20 +269,7 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     watcher.abort();
     drop(reporter);
     if let Some(dir) = &args.report {
-        crate::report::files::write_all(
-            dir,
-            &crate::report::files::ReportData {
-                task: &task.id,
-                task_title: &task.title,
-                submissions: &report.submissions,
-            },
-        )
-        .map_err(|e| {
-            Error::input(
-                format!("cannot write the report files into {}: {e}", dir.display()),
-                None,
-            )
-        })?;
+        write_report_files(dir, &task.id, &task.title, &report.submissions)?;
     }
     if let Some((temp, path)) = report_file {
         temp.persist(path).map_err(|e| {
@@ -546,21 +533,12 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             return Ok(exit::INTERRUPTED);
         }
         if let Some(dir) = &args.report {
-            let dir = dir.join(&task.id);
-            crate::report::files::write_all(
-                &dir,
-                &crate::report::files::ReportData {
-                    task: &task.id,
-                    task_title: &task.title,
-                    submissions: &report.submissions,
-                },
-            )
-            .map_err(|e| {
-                Error::input(
-                    format!("cannot write the report files into {}: {e}", dir.display()),
-                    None,
-                )
-            })?;
+            write_report_files(
+                &dir.join(&task.id),
+                &task.id,
+                &task.title,
+                &report.submissions,
+            )?;
         }
         for (i, (path, expectation)) in plan.solutions.iter().enumerate() {
             let runs: Vec<&SubmissionResult> = report.submissions[i * repeat..(i + 1) * repeat]
@@ -591,13 +569,7 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
                 let what = match expectation {
                     Expectation::Accepted => "passes every case".to_owned(),
                     Expectation::Rejected => {
-                        let failed: Vec<&str> = runs[0]
-                            .cases
-                            .iter()
-                            .filter(|c| !c.passed)
-                            .map(|c| c.id.as_str())
-                            .collect();
-                        format!("fails {}", failed.join(", "))
+                        format!("fails {}", runs[0].failed_ids().join(", "))
                     }
                 };
                 say!("  ✓ {shown}: {what}{runs_text}");
@@ -625,6 +597,29 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             .map_err(|e| Error::input(format!("cannot write {}: {e}", path.display()), None))?;
     }
     Ok(if sound { exit::PASSED } else { exit::FAILED })
+}
+
+/// The HTML, CSV and JUnit files of `submissions` in `dir`.
+fn write_report_files(
+    dir: &Path,
+    task: &str,
+    title: &str,
+    submissions: &[SubmissionResult],
+) -> Result<(), Error> {
+    crate::report::files::write_all(
+        dir,
+        &crate::report::files::ReportData {
+            task,
+            task_title: title,
+            submissions,
+        },
+    )
+    .map_err(|e| {
+        Error::input(
+            format!("cannot write the report files into {}: {e}", dir.display()),
+            None,
+        )
+    })
 }
 
 /// `livejudge merge A.jsonl B.jsonl --output ALL.jsonl`: the shards of one batch as one
@@ -749,20 +744,7 @@ fn render_report(cli: &Cli, results: &Path, dir: &Path) -> Result<u8, Error> {
         .map(|t| t.title)
         .unwrap_or_default();
     let submissions: Vec<SubmissionResult> = file.rows.into_iter().map(|r| r.result).collect();
-    crate::report::files::write_all(
-        dir,
-        &crate::report::files::ReportData {
-            task: &task,
-            task_title: &title,
-            submissions: &submissions,
-        },
-    )
-    .map_err(|e| {
-        Error::input(
-            format!("cannot write the report files into {}: {e}", dir.display()),
-            None,
-        )
-    })?;
+    write_report_files(dir, &task, &title, &submissions)?;
     say!(
         "{} submission(s) of {task}: {} written",
         submissions.len(),

@@ -160,12 +160,7 @@ pub fn judge(
     result: &SubmissionResult,
     spec: &SolutionsSpec,
 ) -> Vec<String> {
-    let failed: Vec<&str> = result
-        .cases
-        .iter()
-        .filter(|c| !c.passed)
-        .map(|c| c.id.as_str())
-        .collect();
+    let failed = result.failed_ids();
     // The judge's own failure says nothing about the solution either way.
     let judge_errors: Vec<String> = result
         .cases
@@ -254,16 +249,7 @@ pub fn judge(
 
 /// The failed case ids of each run, when they differ between runs: a flaky outcome.
 pub fn flakiness(results: &[&SubmissionResult]) -> Option<String> {
-    let outcomes: Vec<Vec<&str>> = results
-        .iter()
-        .map(|r| {
-            r.cases
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| c.id.as_str())
-                .collect()
-        })
-        .collect();
+    let outcomes: Vec<Vec<&str>> = results.iter().map(|r| r.failed_ids()).collect();
     let mut distinct: Vec<(&Vec<&str>, usize)> = Vec::new();
     for outcome in &outcomes {
         match distinct.iter_mut().find(|(o, _)| *o == outcome) {

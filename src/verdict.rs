@@ -395,6 +395,17 @@ pub struct SubmissionResult {
     pub cases: Vec<CaseResult>,
 }
 
+impl SubmissionResult {
+    /// The ids of the cases it failed, in case order.
+    pub fn failed_ids(&self) -> Vec<&str> {
+        self.cases
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+}
+
 pub fn score(groups: &[String], cases: &[CaseResult]) -> Score {
     let groups: Vec<GroupScore> = groups
         .iter()

@@ -122,13 +122,7 @@ fn csv(data: &ReportData<'_>) -> std::io::Result<Vec<u8>> {
                 .map_or(String::new(), |g| g.points.to_string());
             row.push(points);
         }
-        let failed: Vec<&str> = submission
-            .cases
-            .iter()
-            .filter(|c| !c.passed)
-            .map(|c| c.id.as_str())
-            .collect();
-        row.push(failed.join(" "));
+        row.push(submission.failed_ids().join(" "));
         row.push(submission.duration_ms.to_string());
         writer.write_record(&row).map_err(std::io::Error::other)?;
     }

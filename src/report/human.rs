@@ -183,12 +183,7 @@ impl HumanReporter {
                 .map(|g| format!("{:>9}", format!("{}/{}", g.points, g.max_points)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let failed: Vec<&str> = submission
-                .cases
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| c.id.as_str())
-                .collect();
+            let failed = submission.failed_ids();
             let failed_text = match failed.len() {
                 0 => "-".to_owned(),
                 n if n > FAILED_SHOWN => format!(

@@ -139,6 +139,24 @@ pub fn field_name(segments: &[Segment]) -> String {
     out
 }
 
+/// An error about the field at `path` of `file`, placed at its line when `locator` finds it.
+pub fn located(
+    file: &std::path::Path,
+    locator: &Locator<'_>,
+    path: &[Segment],
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> SpecError {
+    let mut error = SpecError::new(file, message).with_help(help);
+    if !path.is_empty() {
+        error = error.with_field(field_name(path));
+    }
+    if let Some(span) = locator.span(path) {
+        error = error.at_span(locator.source(), span);
+    }
+    error
+}
+
 /// Finds the span of a field in a TOML document, falling back to its nearest parent.
 pub struct Locator<'a> {
     source: &'a str,

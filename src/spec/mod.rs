@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::compare::{Pattern, Segment};
-use diagnostic::{Locator, field_name};
+use diagnostic::Locator;
 pub use diagnostic::{SpecError, SpecErrors};
 use raw::{RawCase, RawTask};
 
@@ -370,13 +370,7 @@ impl<'a> Validator<'a> {
     }
 
     fn report(&mut self, path: &[Segment], message: impl Into<String>, help: impl Into<String>) {
-        let mut error = SpecError::new(self.file, message).with_help(help);
-        if !path.is_empty() {
-            error = error.with_field(field_name(path));
-        }
-        if let Some(span) = self.locator.span(path) {
-            error = error.at_span(self.locator.source(), span);
-        }
+        let error = diagnostic::located(self.file, &self.locator, path, message, help);
         self.errors.push(error);
     }
 

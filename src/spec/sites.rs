@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::diagnostic::{Locator, SpecError, SpecErrors, field_name};
+use super::diagnostic::{Locator, SpecError, SpecErrors, located};
 use super::units;
 use crate::compare::{Pattern, Segment};
 
@@ -168,13 +168,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn report(&mut self, path: &[Segment], message: impl Into<String>, help: impl Into<String>) {
-        let mut error = SpecError::new(self.file, message).with_help(help);
-        if !path.is_empty() {
-            error = error.with_field(field_name(path));
-        }
-        if let Some(span) = self.locator.span(path) {
-            error = error.at_span(self.locator.source(), span);
-        }
+        let error = located(self.file, &self.locator, path, message, help);
         self.errors.push(error);
     }
 
@@ -726,7 +720,10 @@ reset = true
         );
         let wrong_port = serde_json::json!({"attempts": {"http://127.0.0.1:9/x": 1}});
         let (path, message, _) = super::checks(&wrong_port, &sites).unwrap_err();
-        assert_eq!(field_name(&path), "attempts.\"http://127.0.0.1:9/x\"");
+        assert_eq!(
+            super::super::diagnostic::field_name(&path),
+            "attempts.\"http://127.0.0.1:9/x\""
+        );
         assert!(message.contains("not a URL of a declared site"));
         let (_, message, help) =
             super::checks(&serde_json::json!({"peak": 1}), &sites).unwrap_err();
