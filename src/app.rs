@@ -237,7 +237,7 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
     let cache = Cache::locate()?;
     let (interpreter, venv) = prepare_python(cli, &task, &cache)?;
 
-    let batch = prepare_batch(args, &task, &submissions)?;
+    let batch = prepare_batch(args, &task, &submissions, isolation.level.name())?;
     let mut reporters: Vec<Box<dyn Reporter>> = vec![match args.format {
         Format::Human => Box::new(HumanReporter::new(out, color)),
         Format::Json => Box::new(JsonReporter::new(out)),
@@ -640,16 +640,10 @@ fn merge_results(
                 None,
             ));
         }
-        for row in file.rows {
-            let same =
-                |r: &batch::ResultRow| r.key() == row.key() && r.result.path == row.result.path;
-            // A submission graded twice (two runs over one list): the later result counts.
-            match rows.iter().position(same) {
-                Some(at) => rows[at] = row,
-                None => rows.push(row),
-            }
-        }
+        rows.extend(file.rows);
     }
+    // A submission graded twice (two runs over one list, a resumed batch): the later counts.
+    let mut rows = batch::latest_per_submission(rows);
     let tasks: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.task.as_str()).collect();
     if tasks.len() > 1 {
         return Err(Error::input(
@@ -743,7 +737,10 @@ fn render_report(cli: &Cli, results: &Path, dir: &Path) -> Result<u8, Error> {
         .and_then(|dir| spec::load(&dir).ok())
         .map(|t| t.title)
         .unwrap_or_default();
-    let submissions: Vec<SubmissionResult> = file.rows.into_iter().map(|r| r.result).collect();
+    let submissions: Vec<SubmissionResult> = batch::latest_per_submission(file.rows)
+        .into_iter()
+        .map(|r| r.result)
+        .collect();
     write_report_files(dir, &task, &title, &submissions)?;
     say!(
         "{} submission(s) of {task}: {} written",
@@ -769,6 +766,7 @@ fn prepare_batch(
     args: &GradeArgs,
     task: &Task,
     submissions: &[Submission],
+    isolation: &str,
 ) -> Result<Batch, Error> {
     let mut resumed = vec![None; submissions.len()];
     let Some(path) = &args.results else {
@@ -804,25 +802,31 @@ fn prepare_batch(
             Some("add --resume to grade only what is missing, or pass another file".into()),
         ));
     }
-    // Each row stands for one submission: the same content at the same path first, then the
-    // same content anywhere (a renamed file); two identical submissions need two rows.
+    // A row stands for one submission: the same content at the same path, graded by the same
+    // version of the task with the same settings. A result the judge itself failed on
+    // (judge-error) is graded again.
     let mut unused: Vec<&batch::ResultRow> = existing
         .rows
         .iter()
-        .filter(|row| row.task == task.id && row.task_version == task_version)
+        .filter(|row| {
+            row.task == task.id
+                && row.task_version == task_version
+                && row.show_hidden == args.show_hidden
+                && row.isolation == isolation
+                && !row
+                    .result
+                    .cases
+                    .iter()
+                    .any(|c| c.verdict == crate::verdict::Verdict::JudgeError)
+        })
         .collect();
-    for same_path in [true, false] {
-        for (index, submission) in submissions.iter().enumerate() {
-            if resumed[index].is_some() {
-                continue;
-            }
-            let shown = submission.path.display().to_string();
-            if let Some(at) = unused.iter().position(|row| {
-                row.submission_digest == submission.digest
-                    && (!same_path || row.result.path == shown)
-            }) {
-                resumed[index] = Some(unused.remove(at).result.clone());
-            }
+    for (index, submission) in submissions.iter().enumerate() {
+        let shown = submission.path.display().to_string();
+        if let Some(at) = unused
+            .iter()
+            .position(|row| row.submission_digest == submission.digest && row.result.path == shown)
+        {
+            resumed[index] = Some(unused.remove(at).result.clone());
         }
     }
     let writer = batch::ResultsWriter::open(path, existing.complete_len).map_err(cannot)?;
@@ -831,6 +835,7 @@ fn prepare_batch(
             writer,
             task.id.clone(),
             task_version,
+            (args.show_hidden, isolation.to_owned()),
             path.display().to_string(),
         )),
         resumed,

@@ -14,24 +14,52 @@ use crate::verdict::SubmissionResult;
 pub const RESULTS_SCHEMA: u32 = 1;
 
 /// Hex SHA-256 of the files under `roots` (relative path and bytes, in a stable order),
-/// skipping `skip` folder names; symlinks are hashed by their target path, not followed.
+/// skipping `skip` folder names. Symlinks are hashed by their target path, not followed, and
+/// what is neither a file nor a folder (a FIFO would block the reader) is left out: the same
+/// things a submission's copy leaves out. Past the copy's limits (files, bytes) it is an
+/// error rather than a long read.
 pub fn digest_tree(roots: &[&Path], skip: &[&str]) -> std::io::Result<String> {
+    use std::io::Read;
+    let too_large = || {
+        std::io::Error::other(format!(
+            "more than {} files or {} MiB",
+            crate::workspace::MAX_FILES,
+            crate::workspace::MAX_BYTES >> 20
+        ))
+    };
     let mut hasher = Sha256::new();
+    let mut budget = crate::workspace::MAX_BYTES;
+    let mut buffer = vec![0u8; 64 << 10];
     for (i, root) in roots.iter().enumerate() {
         hasher.update(format!("root {i}\n"));
         let mut files = Vec::new();
         collect(root, Path::new(""), skip, &mut files)?;
+        if files.len() > crate::workspace::MAX_FILES {
+            return Err(too_large());
+        }
         files.sort();
         for relative in files {
             let path = under(root, &relative);
             let meta = std::fs::symlink_metadata(&path)?;
+            let kind = meta.file_type();
+            if !kind.is_symlink() && !kind.is_file() {
+                continue;
+            }
             hasher.update(relative.to_string_lossy().as_bytes());
             hasher.update(b"\0");
-            if meta.file_type().is_symlink() {
+            if kind.is_symlink() {
                 hasher.update(b"link:");
                 hasher.update(std::fs::read_link(&path)?.to_string_lossy().as_bytes());
             } else {
-                hasher.update(std::fs::read(&path)?);
+                let mut file = std::fs::File::open(&path)?;
+                loop {
+                    let read = file.read(&mut buffer)?;
+                    if read == 0 {
+                        break;
+                    }
+                    budget = budget.checked_sub(read as u64).ok_or_else(too_large)?;
+                    hasher.update(&buffer[..read]);
+                }
             }
             hasher.update(b"\0");
         }
@@ -104,18 +132,28 @@ pub struct ResultRow {
     pub task_version: String,
     /// Digest of the submission's content (a file, or a folder's files).
     pub submission_digest: String,
+    /// How it was graded: a row counts for a resumed run only with the same settings.
+    #[serde(default)]
+    pub show_hidden: bool,
+    #[serde(default)]
+    pub isolation: String,
     pub result: SubmissionResult,
 }
 
-impl ResultRow {
-    /// What makes two rows the same grading: resuming skips a submission with this key.
-    pub fn key(&self) -> (String, String, String) {
-        (
-            self.task.clone(),
-            self.task_version.clone(),
-            self.submission_digest.clone(),
-        )
+/// The latest row of each submission (task and path): a resumed batch whose task changed in
+/// between holds an older row for the same submission too.
+pub fn latest_per_submission(rows: Vec<ResultRow>) -> Vec<ResultRow> {
+    let mut latest: Vec<ResultRow> = Vec::new();
+    for row in rows {
+        match latest
+            .iter()
+            .position(|r| r.task == row.task && r.result.path == row.result.path)
+        {
+            Some(at) => latest[at] = row,
+            None => latest.push(row),
+        }
     }
+    latest
 }
 
 /// A results file as read back: its whole rows, and the length of the file they fill (a line
@@ -172,14 +210,12 @@ impl ResultsWriter {
     /// Opens `path` for appending, first cutting off an unfinished last line (`keep` bytes are
     /// whole rows).
     pub fn open(path: &Path, keep: u64) -> std::io::Result<ResultsWriter> {
+        // Appending: every row goes at the end, even if another process appends too.
         let file = std::fs::OpenOptions::new()
             .create(true)
-            .truncate(false)
-            .write(true)
+            .append(true)
             .open(path)?;
         file.set_len(keep)?;
-        let mut file = file;
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0))?;
         Ok(ResultsWriter { file })
     }
 
@@ -210,6 +246,10 @@ mod tests {
         assert_eq!(digest(a.path()), digest(b.path()));
         std::fs::write(b.path().join("y.py"), "y = 3").unwrap();
         assert_ne!(digest(a.path()), digest(b.path()));
+        // A FIFO would block a reader forever: it is left out, as the copy leaves it out.
+        let before = digest(a.path());
+        nix::unistd::mkfifo(&a.path().join("pipe"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert_eq!(digest(a.path()), before);
     }
 
     #[test]
@@ -221,6 +261,8 @@ mod tests {
             task: "t".into(),
             task_version: "v".into(),
             submission_digest: digest.into(),
+            show_hidden: false,
+            isolation: "strict".into(),
             result: serde_json::from_value(serde_json::json!({
                 "path": "a.py", "passed": true, "passed_cases": 1, "failed_cases": 0,
                 "score": {"points": 1, "max_points": 1, "groups": []},

@@ -231,6 +231,10 @@ impl Grader<'_> {
         updates: &tokio::sync::mpsc::UnboundedSender<Update>,
         cancel: &CancellationToken,
     ) -> Option<SubmissionResult> {
+        if cancel.is_cancelled() {
+            // Interrupted before its turn came: not started at all.
+            return None;
+        }
         let task = self.task;
         let started = Instant::now();
         let shown_path = submission.path.display().to_string();

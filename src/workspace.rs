@@ -10,8 +10,8 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Limits on what a submission folder may hold, so a stray `node_modules` cannot stall a run.
-const MAX_FILES: usize = 5_000;
-const MAX_BYTES: u64 = 64 << 20;
+pub const MAX_FILES: usize = 5_000;
+pub const MAX_BYTES: u64 = 64 << 20;
 
 /// Written into a workspace once it is locked: a workspace with it whose lock is free was
 /// left by a livejudge that died (SIGKILL, a crash), and the next run removes it.

@@ -344,6 +344,12 @@ impl<'s, 'a> Attempt<'s, 'a> {
         ];
         if self.web.is_some() {
             let (go_read, go_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+            // The submission can reopen its end for writing and fill the pipe: the judge's
+            // write must never block (a go that does not fit is a case that times out).
+            nix::fcntl::fcntl(
+                &go_write,
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+            )?;
             channels.push(("LIVEJUDGE_GO_FD", GO_FD.to_string()));
             pass_fds.push((go_read, GO_FD));
             self.go = Some(std::fs::File::from(go_write));
@@ -630,8 +636,9 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 self.case_cpu_start = process.cpu_used();
                 if let Some(web) = &self.web {
                     web.begin_case();
-                    // A pipe's buffer holds far more than one byte per case: never blocks.
-                    // A process that is gone is noticed on the events channel.
+                    // Non-blocking: a pipe the submission filled refuses the byte, and the
+                    // case waits for its go until its deadline. A process that is gone is
+                    // noticed on the events channel.
                     if let Some(go) = self.go.as_mut() {
                         let _ = go.write_all(b"g");
                     }

@@ -106,7 +106,7 @@ fn csv(data: &ReportData<'_>) -> std::io::Result<Vec<u8>> {
         .map_err(std::io::Error::other)?;
     for submission in data.submissions {
         let mut row = vec![
-            submission.path.clone(),
+            spreadsheet_safe(&submission.path),
             submission.passed.to_string(),
             submission.score.points.to_string(),
             submission.score.max_points.to_string(),
@@ -129,6 +129,15 @@ fn csv(data: &ReportData<'_>) -> std::io::Result<Vec<u8>> {
     writer
         .into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// A cell a spreadsheet will not run as a formula (a file name may start with `=`).
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
 }
 
 // --- JUnit -------------------------------------------------------------------------------

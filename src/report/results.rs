@@ -8,6 +8,8 @@ pub struct ResultsReporter {
     writer: ResultsWriter,
     task: String,
     task_version: String,
+    show_hidden: bool,
+    isolation: String,
     shown_path: String,
     failed: bool,
 }
@@ -17,12 +19,15 @@ impl ResultsReporter {
         writer: ResultsWriter,
         task: String,
         task_version: String,
+        (show_hidden, isolation): (bool, String),
         shown_path: String,
     ) -> ResultsReporter {
         ResultsReporter {
             writer,
             task,
             task_version,
+            show_hidden,
+            isolation,
             shown_path,
             failed: false,
         }
@@ -42,6 +47,8 @@ impl Reporter for ResultsReporter {
             task: self.task.clone(),
             task_version: self.task_version.clone(),
             submission_digest: submission.digest.clone(),
+            show_hidden: self.show_hidden,
+            isolation: self.isolation.clone(),
             result: (*result).clone(),
         };
         if let Err(e) = self.writer.append(&row)
