@@ -1,7 +1,7 @@
 //! The async-scraper task end to end, under strict isolation, against the websites the judge
 //! serves itself: every accepted solution (aiohttp with a semaphore, httpx with a worker
-//! queue, raw asyncio streams; BeautifulSoup and html.parser) passes every case 2 runs in a
-//! row, and every rejected one fails exactly the cases its solutions.toml names, with a
+//! queue, raw asyncio streams; BeautifulSoup and html.parser) passes every case, and every
+//! rejected one fails exactly the cases its solutions.toml names, with a
 //! message that names the mistake from the websites' side.
 
 mod common;
@@ -11,7 +11,7 @@ use common::*;
 const TASK: &str = "async-scraper";
 
 #[test]
-fn accepted_solutions_with_three_clients_and_two_parsers_pass_every_case_twice() {
+fn accepted_solutions_with_three_clients_and_two_parsers_pass_every_case() {
     assert_ships_frameworks(TASK, &["aiohttp", "httpx", "raw_streams"]);
     let sources: Vec<String> = solutions(TASK, "accepted")
         .iter()
@@ -19,7 +19,8 @@ fn accepted_solutions_with_three_clients_and_two_parsers_pass_every_case_twice()
         .collect();
     assert!(sources.iter().any(|s| s.contains("BeautifulSoup(")));
     assert!(sources.iter().any(|s| s.contains("HTMLParser")));
-    assert_accepted_pass(TASK, 2);
+    // Once each here: benches/flakiness.py grades every solution 20 times, two at once.
+    assert_accepted_pass(TASK, 1);
 }
 
 #[test]
