@@ -49,8 +49,7 @@ def peak_rss_kib(pid):
 
 def grade(judge, files, jobs, results):
     command = [str(judge), "--isolation", "strict", "grade", TASK, *map(str, files),
-               "--jobs", str(jobs), "--results", str(results), "--format", "json",
-               "--output", os.devnull]
+               "--jobs", str(jobs), "--results", str(results), "--format", "json"]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0

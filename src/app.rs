@@ -216,17 +216,30 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
                     None,
                 )
             };
-            let dir = match path.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent,
-                _ => Path::new("."),
-            };
-            let temp = tempfile::Builder::new()
-                .prefix(".livejudge-report-")
-                .tempfile_in(dir)
-                .map_err(cannot)?;
-            let file = temp.as_file().try_clone().map_err(cannot)?;
-            report_file = Some((temp, path));
-            (Box::new(std::io::BufWriter::new(file)), false)
+            // A device or a pipe (`--output /dev/null`) is written as it is: moving a file
+            // over it would replace the device itself.
+            if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(cannot)?;
+                (
+                    Box::new(std::io::BufWriter::new(file)) as Box<dyn Write>,
+                    false,
+                )
+            } else {
+                let dir = match path.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => Path::new("."),
+                };
+                let temp = tempfile::Builder::new()
+                    .prefix(".livejudge-report-")
+                    .tempfile_in(dir)
+                    .map_err(cannot)?;
+                let file = temp.as_file().try_clone().map_err(cannot)?;
+                report_file = Some((temp, path));
+                (Box::new(std::io::BufWriter::new(file)), false)
+            }
         }
         None => {
             let color =
@@ -667,6 +680,12 @@ fn merge_results(
         return Err(Error::input(
             format!("--output {} is one of the inputs", output.display()),
             Some("write the merged file somewhere else".into()),
+        ));
+    }
+    if std::fs::symlink_metadata(output).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::input(
+            format!("--output {} is not a regular file", output.display()),
+            Some("write the merged results to a file".into()),
         ));
     }
     let _ = std::fs::remove_file(output);

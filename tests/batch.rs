@@ -416,3 +416,33 @@ fn shards_are_disjoint_cover_the_batch_and_merge_into_one_run() {
         "merged shards equal one run on one machine"
     );
 }
+
+#[test]
+fn a_report_written_to_a_pipe_leaves_the_pipe_in_place() {
+    // `--output /dev/null` once replaced /dev/null with a regular file (the report is
+    // written to a temporary file and moved over its target). A FIFO stands in for the
+    // device here: it must still be a FIFO afterwards, and its reader gets the report.
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let files = submissions(dir.path(), 1);
+    let run = run_command(grade_command(
+        &files,
+        &["--format", "json", "--output", fifo.to_str().unwrap()],
+        dir.path(),
+    ));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(report["passed"], true);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+}
