@@ -9,6 +9,16 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// Kills the watcher if the test fails before stopping it: a watch never ends by itself.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn wait_for(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !seen.iter().any(|l| l.contains(text)) {
@@ -28,12 +38,14 @@ fn a_save_regrades_and_the_first_failure_is_shown_in_full() {
     let dir = tempfile::tempdir().unwrap();
     let solution = dir.path().join("solution.py");
     std::fs::write(&solution, "def answer():\n    return 41\n").unwrap();
-    let mut child = livejudge()
-        .args(["--tasks", "tests/tasks", "watch", "slow-batch"])
-        .arg(&solution)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(
+        livejudge()
+            .args(["--tasks", "tests/tasks", "watch", "slow-batch"])
+            .arg(&solution)
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let (send, lines) = mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout)
@@ -68,13 +80,13 @@ fn a_save_regrades_and_the_first_failure_is_shown_in_full() {
     );
 
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(child.0.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
