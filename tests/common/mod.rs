@@ -185,44 +185,8 @@ pub fn real_python() -> (PathBuf, PathBuf) {
     (executable, PathBuf::from(lines.next().unwrap()))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Solutions {
-    /// Each rejected solution fails exactly its `fails`, no other case.
-    #[serde(default)]
-    pub exact: bool,
-    pub rejected: std::collections::BTreeMap<String, RejectedExpectation>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RejectedExpectation {
-    pub fails: Vec<String>,
-    pub verdict: Option<String>,
-    /// Text every failing case's message contains, or, per case id, the text its message
-    /// contains (when one mistake shows differently in different cases).
-    pub message: Option<MessageExpectation>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-pub enum MessageExpectation {
-    Every(String),
-    PerCase(std::collections::BTreeMap<String, String>),
-}
-
-impl MessageExpectation {
-    /// What the message of case `id` must contain.
-    pub fn for_case(&self, id: &str) -> Option<&str> {
-        match self {
-            MessageExpectation::Every(text) => Some(text),
-            MessageExpectation::PerCase(by_case) => by_case.get(id).map(String::as_str),
-        }
-    }
-}
-
 /// A task's `solutions/solutions.toml`.
-pub fn expectations(task: &str) -> Solutions {
+pub fn expectations(task: &str) -> livejudge::check::SolutionsSpec {
     let path = repo()
         .join("tasks")
         .join(task)
