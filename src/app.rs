@@ -197,13 +197,7 @@ async fn grade(cli: &Cli, args: &GradeArgs) -> Result<u8, Error> {
         None => submissions,
     };
     // Before any slow setup: strict isolation that is not available is an error at once.
-    let (launcher, isolation) = sandbox::select(cli.isolation)?;
-    match isolation.level {
-        Isolation::None => warn_unisolated(&isolation),
-        Isolation::Partial => warn_partial(&isolation),
-        Isolation::Strict => {}
-    }
-    workspace::sweep_stale();
+    let (launcher, isolation) = open_sandbox(cli)?;
     // The report is written to a temporary file next to --output and moved into place at
     // the end, so an early error leaves no empty report and a crash no half-written one.
     let mut report_file: Option<(tempfile::NamedTempFile, &Path)> = None;
@@ -316,11 +310,7 @@ async fn watch(cli: &Cli, task_arg: &str, path: &Path) -> Result<u8, Error> {
             None,
         ));
     }
-    let (launcher, isolation) = sandbox::select(cli.isolation)?;
-    if isolation.level == Isolation::None {
-        warn_unisolated(&isolation);
-    }
-    workspace::sweep_stale();
+    let (launcher, isolation) = open_sandbox(cli)?;
     let cache = Cache::locate()?;
     let (interpreter, venv) = prepare_python(cli, &task, &cache)?;
     // Editors save by writing a new file and renaming it over the old one: watch the folder
@@ -454,11 +444,7 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             Some("run from the repository root or pass --tasks DIR".to_owned()),
         ));
     }
-    let (launcher, isolation) = sandbox::select(cli.isolation)?;
-    if isolation.level == Isolation::None {
-        warn_unisolated(&isolation);
-    }
-    workspace::sweep_stale();
+    let (launcher, isolation) = open_sandbox(cli)?;
     let cache = Cache::locate()?;
     let cancel = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signals(cancel.clone()));
@@ -1065,6 +1051,21 @@ fn doctor() -> Result<u8, Error> {
 }
 
 /// Said on stderr, whatever the report format: the submission runs with the user's rights.
+/// The launcher every grading command uses: strict isolation that is not available is an
+/// error at once, less than strict is said, and what a killed livejudge left is swept.
+fn open_sandbox(
+    cli: &Cli,
+) -> Result<(Box<dyn sandbox::Launcher>, sandbox::IsolationReport), Error> {
+    let (launcher, isolation) = sandbox::select(cli.isolation)?;
+    match isolation.level {
+        Isolation::None => warn_unisolated(&isolation),
+        Isolation::Partial => warn_partial(&isolation),
+        Isolation::Strict => {}
+    }
+    workspace::sweep_stale();
+    Ok((launcher, isolation))
+}
+
 fn warn_unisolated(isolation: &sandbox::IsolationReport) {
     let mut message = String::from(
         "warning: submissions run without isolation (resource limits only): they can read and write your files and reach the network",
