@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
-use crate::pyenv::EnvError;
+use crate::run::pyenv::EnvError;
 use crate::sandbox::SandboxError;
-use crate::spec::{SpecError, SpecErrors};
+use crate::task::{SpecError, SpecErrors};
 
 /// Documented exit codes (README.md, `livejudge --help`).
 pub mod exit {

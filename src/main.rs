@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    livejudge::app::main()
+    livejudge::cmd::main()
 }

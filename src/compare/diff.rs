@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use serde::{Serialize, Serializer};
 use similar::{ChangeTag, DiffOp, TextDiff};
 
-use crate::text::neutralize;
+use crate::util::text::neutralize;
 
 const CONTEXT_LINES: usize = 3;
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Number, Value};
 
 use super::path::JsonPath;
 use super::pattern::{Pattern, ValueType, is_integer, type_of};
-use crate::text::truncate_chars;
+use crate::util::text::truncate_chars;
 
 /// Upper bound on recorded mismatches, so a huge wrong value cannot flood memory.
 const MAX_MISMATCHES: usize = 1000;

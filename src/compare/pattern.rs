@@ -161,10 +161,11 @@ impl Pattern {
         };
         match self {
             Pattern::Scalar(Value::String(text)) => {
-                match crate::text::whole_capture(text).and_then(|name| captured.get(name)) {
+                match crate::util::text::whole_capture(text).and_then(|name| captured.get(name)) {
                     Some(value) => Pattern::Scalar(value.clone()),
                     None => Pattern::Scalar(Value::String(
-                        crate::text::substitute(text, captured).unwrap_or_else(|_| text.clone()),
+                        crate::util::text::substitute(text, captured)
+                            .unwrap_or_else(|_| text.clone()),
                     )),
                 }
             }
@@ -181,15 +182,17 @@ impl Pattern {
                 key_path: key_path.clone(),
                 values: values
                     .iter()
-                    .map(|v| match v.as_str().and_then(crate::text::whole_capture) {
-                        Some(name) => captured.get(name).cloned().unwrap_or_else(|| v.clone()),
-                        None => v.clone(),
-                    })
+                    .map(
+                        |v| match v.as_str().and_then(crate::util::text::whole_capture) {
+                            Some(name) => captured.get(name).cloned().unwrap_or_else(|| v.clone()),
+                            None => v.clone(),
+                        },
+                    )
                     .collect(),
                 each: each.as_ref().map(|p| Box::new(fill(p))),
             },
             Pattern::Above(Value::String(text)) => {
-                match crate::text::whole_capture(text).and_then(|name| captured.get(name)) {
+                match crate::util::text::whole_capture(text).and_then(|name| captured.get(name)) {
                     // A header's value is text: "41" bounds as the number 41.
                     Some(Value::String(number)) => match number.trim().parse::<Number>() {
                         Ok(number) => Pattern::Above(Value::Number(number)),
@@ -324,7 +327,7 @@ fn parse_matcher(
         "$set_at" => parse_set_at(map, path),
         "$gt" => match arg {
             Value::Number(_) => Ok(Pattern::Above(arg.clone())),
-            Value::String(s) if crate::text::whole_capture(s).is_some() => {
+            Value::String(s) if crate::util::text::whole_capture(s).is_some() => {
                 Ok(Pattern::Above(arg.clone()))
             }
             _ => Err(error(

@@ -6,8 +6,8 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::{Event, Reporter};
-use crate::text::{indent, neutralize};
-use crate::verdict::{CaseResult, SubmissionResult};
+use crate::judge::{CaseResult, SubmissionResult};
+use crate::util::text::{indent, neutralize};
 
 pub struct HumanReporter {
     out: Box<dyn Write>,
@@ -78,7 +78,7 @@ impl HumanReporter {
         } else {
             ("✗", p.fail)
         };
-        let title = crate::text::truncate_chars(&case.title, self.title_width);
+        let title = crate::util::text::truncate_chars(&case.title, self.title_width);
         let hidden = if case.hidden { " (hidden)" } else { "" };
         let time = if case.ran {
             format_ms(case.duration_ms)
@@ -141,7 +141,7 @@ impl HumanReporter {
             .iter()
             .map(|s| {
                 let path = s.path.strip_prefix(common.as_str()).unwrap_or(&s.path);
-                crate::text::truncate_chars(&neutralize(path), 60)
+                crate::util::text::truncate_chars(&neutralize(path), 60)
             })
             .collect();
         if !common.is_empty() {
@@ -246,9 +246,9 @@ fn common_folder<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
 fn output_preview(text: &str) -> String {
     const LINES: usize = 20;
     const WIDTH: usize = 200;
-    let tail = crate::text::tail_lines(text, LINES, usize::MAX);
+    let tail = crate::util::text::tail_lines(text, LINES, usize::MAX);
     tail.lines()
-        .map(|line| crate::text::truncate_chars(&neutralize(line), WIDTH))
+        .map(|line| crate::util::text::truncate_chars(&neutralize(line), WIDTH))
         .collect::<Vec<_>>()
         .join("\n")
 }

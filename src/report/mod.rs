@@ -14,9 +14,9 @@ pub use results::ResultsReporter;
 pub use watch::WatchReporter;
 
 use crate::grade::{GradeReport, Submission};
-use crate::observe::LoadProblem;
-use crate::spec::Task;
-use crate::verdict::{CaseResult, SubmissionResult};
+use crate::judge::{CaseResult, SubmissionResult};
+use crate::outcome::LoadProblem;
+use crate::task::Task;
 
 pub enum Event<'a> {
     Started {

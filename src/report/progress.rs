@@ -52,7 +52,7 @@ impl ProgressReporter {
                     "[{}/{}] {}{}: {}/{} points · {message}{eta}",
                     self.done,
                     self.total,
-                    crate::text::neutralize(path),
+                    crate::util::text::neutralize(path),
                     if resumed { " (already graded)" } else { "" },
                     score.0,
                     score.1,

@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use super::{Event, Reporter};
-use crate::text::{indent, neutralize};
-use crate::verdict::CaseResult;
+use crate::judge::CaseResult;
+use crate::util::text::{indent, neutralize};
 
 pub struct WatchReporter {
     out: Box<dyn Write>,

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::compare::Mismatch;
 use crate::compare::matching::{describe, matches};
 use crate::sandbox::relay;
-use crate::spec::sites::{Behaviour, Observable, Route, SiteCheck, SiteSpec, origin};
+use crate::task::sites::{Behaviour, Observable, Route, SiteCheck, SiteSpec, origin};
 
 /// Requests logged per case at most.
 const MAX_RECORDS: usize = 20_000;
@@ -403,7 +403,7 @@ impl Web {
         let mut path = request.uri().path().to_owned();
         if path.len() > MAX_PATH {
             // Longer than any route: it is a 404 either way, and the log keeps it short.
-            path = crate::text::truncate_chars(&path, MAX_PATH);
+            path = crate::util::text::truncate_chars(&path, MAX_PATH);
         }
         let (mut in_flight, attempt) = self.arrive(format!("{}{path}", origin(port)));
         let route = self

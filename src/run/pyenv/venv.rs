@@ -184,7 +184,10 @@ pub fn ensure_venv(
             return Err(EnvError::Venv {
                 dir: dir.clone(),
                 command: shown,
-                output: crate::text::indent(&crate::text::neutralize(text.trim_end()), "    "),
+                output: crate::util::text::indent(
+                    &crate::util::text::neutralize(text.trim_end()),
+                    "    ",
+                ),
                 help: if requirements.is_empty() {
                     "check that the interpreter has the venv module (Debian: apt-get install python3-venv)".to_owned()
                 } else {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::units;
+use crate::util::units;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::diagnostic::{Locator, SpecError, SpecErrors, located};
-use super::units;
 use crate::compare::{Pattern, Segment};
+use crate::util::units;
 
 /// The folder under the task's fixtures that holds the sites file and its bodies.
 pub const SITES_DIR: &str = "sites";

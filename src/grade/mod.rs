@@ -7,16 +7,16 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup};
-use crate::observe::{CaseObservation, LoadProblem, LoadProblemKind, Observation};
-use crate::pyenv::{Interpreter, Venv};
+use crate::judge::{self, CaseResult, SubmissionResult, Verdict};
+use crate::outcome::{CaseObservation, LoadProblem, LoadProblemKind, Observation};
 use crate::report::{Event, Reporter};
+use crate::run::pyenv::{Interpreter, Venv};
+use crate::run::python::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup};
+use crate::run::server::{self, ServerRun};
+use crate::run::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
 use crate::sandbox::{Dirs, Isolation, IsolationReport, Launcher};
-use crate::server::{self, ServerRun};
-use crate::spec::Kind;
-use crate::spec::Task;
-use crate::verdict::{self, CaseResult, SubmissionResult, Verdict};
-use crate::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
+use crate::task::Kind;
+use crate::task::Task;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -258,7 +258,7 @@ impl Grader<'_> {
                 });
             }
             let case = &task.cases[observed.case_index];
-            let result = verdict::judge(case, &observed, &task.limits, self.show_hidden);
+            let result = judge::judge(case, &observed, &task.limits, self.show_hidden);
             let _ = updates.send(Update::Case {
                 index,
                 case: Box::new(result.clone()),
@@ -294,7 +294,7 @@ impl Grader<'_> {
                 };
                 let mut sink = |observed: CaseObservation| record(observed);
                 let outcome = match task.kind {
-                    Kind::Python => harness::run(&setup, cancel, &mut sink).await,
+                    Kind::Python => python::run(&setup, cancel, &mut sink).await,
                     Kind::Tcp | Kind::Http => {
                         let run = ServerRun {
                             task,
@@ -313,7 +313,7 @@ impl Grader<'_> {
                         attempts = stats.attempts;
                         server_ready = stats.server_ready;
                     }
-                    Err(harness::Interrupted) => return None,
+                    Err(python::Interrupted) => return None,
                 }
                 None
             }
@@ -339,7 +339,7 @@ impl Grader<'_> {
             passed: failed_cases == 0 && cases.len() == task.cases.len(),
             passed_cases,
             failed_cases,
-            score: verdict::score(&task.groups, &cases),
+            score: judge::score(&task.groups, &cases),
             problem,
             attempts,
             duration_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,

@@ -74,7 +74,7 @@ impl fmt::Display for SpecError {
         write!(f, "{}", self.message)?;
         if let (Some((text, under)), Some((line, _))) = (&self.snippet, self.location) {
             let gutter = line.to_string().len();
-            let shown = crate::text::neutralize(text);
+            let shown = crate::util::text::neutralize(text);
             write!(
                 f,
                 "\n{:gutter$} |\n{line} | {shown}\n{:gutter$} | {}{}",

@@ -1,6 +1,10 @@
 //! A submission run as a server in its box, reached through the relay: start, readiness,
 //! connections, stop. The stage the `http` and `tcp` task kinds run their scenarios against.
 
+pub mod http;
+pub mod scenario;
+pub mod tcp;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -9,14 +13,14 @@ use nix::sys::signal::Signal;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::harness::{Interrupted, RunStats};
-use crate::observe::{
+use crate::outcome::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
 };
+use crate::run::python::{Interrupted, RunStats};
+use crate::run::supervise::{self, Running, describe_status};
 use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
-use crate::spec::{ServerStart, Task};
-use crate::supervise::{self, Running, describe_status};
-use crate::text::tail_lines;
+use crate::task::{ServerStart, Task};
+use crate::util::text::tail_lines;
 
 /// How often readiness is probed: fast, since every start waits on it.
 const PROBE_INTERVAL: Duration = Duration::from_millis(3);
@@ -69,7 +73,7 @@ impl std::fmt::Display for StartFailure {
             StartFailure::NotReady { waited, .. } => write!(
                 f,
                 "the server was not ready within {}",
-                crate::spec::units::format_duration(*waited)
+                crate::util::units::format_duration(*waited)
             ),
             StartFailure::Launch(e) => write!(f, "cannot start the server: {e}"),
         }
@@ -256,7 +260,7 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) 
 /// The server a case runs against, which a restart step replaces.
 struct Live<'r, 'a> {
     run: &'r ServerRun<'a>,
-    spec: &'r crate::spec::ServerSpec,
+    spec: &'r crate::task::ServerSpec,
     cancel: &'r CancellationToken,
     /// `None` after a restart that failed: connections are then refused.
     server: tokio::sync::RwLock<Option<Server>>,
@@ -271,7 +275,7 @@ struct Live<'r, 'a> {
 impl<'r, 'a> Live<'r, 'a> {
     fn new(
         run: &'r ServerRun<'a>,
-        spec: &'r crate::spec::ServerSpec,
+        spec: &'r crate::task::ServerSpec,
         cancel: &'r CancellationToken,
         server: Server,
     ) -> Self {
@@ -305,8 +309,8 @@ impl<'r, 'a> Live<'r, 'a> {
     }
 }
 
-impl crate::scenario::Connector for Live<'_, '_> {
-    async fn connect(&self) -> std::io::Result<Option<crate::scenario::Opened>> {
+impl crate::run::server::scenario::Connector for Live<'_, '_> {
+    async fn connect(&self) -> std::io::Result<Option<crate::run::server::scenario::Opened>> {
         let server = self.server.read().await;
         let Some(server) = server.as_ref() else {
             return Ok(None);
@@ -314,7 +318,7 @@ impl crate::scenario::Connector for Live<'_, '_> {
         Ok(server
             .connect()
             .await?
-            .map(|inbound| crate::scenario::Opened {
+            .map(|inbound| crate::run::server::scenario::Opened {
                 stream: Box::new(inbound.stream),
                 link: Some(inbound.id.0),
             }))
@@ -452,7 +456,7 @@ pub async fn run_cases(
                     Observation::NotRun {
                         reason: format!(
                             "not run: the run's time limit ({}) was used up",
-                            crate::spec::units::format_duration(task.limits.run_wall_time)
+                            crate::util::units::format_duration(task.limits.run_wall_time)
                         ),
                     },
                 ));
@@ -509,7 +513,7 @@ pub async fn run_cases(
             _ = cancel.cancelled() => return Err(Interrupted),
             outcome = tokio::time::timeout(
                 case.wall_time,
-                crate::scenario::run(&live, &case.steps),
+                crate::run::server::scenario::run(&live, &case.steps),
             ) => outcome,
         };
         let (current, (stdout, stderr), restarts) = live.finish();
@@ -565,7 +569,7 @@ fn remove_tree(path: &std::path::Path) -> std::io::Result<()> {
 /// observation every remaining case gets when it does not.
 async fn start_ready(
     run: &ServerRun<'_>,
-    spec: &crate::spec::ServerSpec,
+    spec: &crate::task::ServerSpec,
     cancel: &CancellationToken,
 ) -> Result<Result<(Server, Duration), Observation>, Interrupted> {
     let task = run.task;

@@ -1,5 +1,7 @@
 //! Commands: wiring the stages together for `grade`, `list`, `show` and `setup`.
 
+pub mod new;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,15 +16,15 @@ use crate::compare::{matching, pretty};
 use crate::error::{Error, exit};
 use crate::grade::Submission;
 use crate::grade::{Grader, submission_from_arg};
-use crate::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
+use crate::judge::SubmissionResult;
 use crate::report::{
     HumanReporter, JsonReporter, ProgressReporter, Reporter, Reporters, ResultsReporter,
 };
+use crate::run::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
+use crate::run::workspace;
 use crate::sandbox::{self, Isolation};
-use crate::spec::{self, Task};
-use crate::text::indent;
-use crate::verdict::SubmissionResult;
-use crate::workspace;
+use crate::task::{self, Task};
+use crate::util::text::indent;
 
 /// Like `eprintln!`/`println!`, but a closed or broken stream (a hung-up terminal, `| head`)
 /// is not a panic: there is nobody left to read it.
@@ -41,7 +43,7 @@ macro_rules! say {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::supervise::become_subreaper();
+    crate::run::supervise::become_subreaper();
     // What livejudge creates (task venvs, workspaces' contents) is read by the box's
     // unprivileged uid: a umask of 077 would lock it out. Private folders (a workspace's
     // root) are made private explicitly.
@@ -97,8 +99,8 @@ async fn run(cli: Cli) -> Result<u8, Error> {
 }
 
 fn load_task(cli: &Cli, arg: &str) -> Result<Task, Error> {
-    let dir = spec::resolve_task_dir(arg, &cli.tasks)?;
-    Ok(spec::load(&dir)?)
+    let dir = task::resolve_task_dir(arg, &cli.tasks)?;
+    Ok(task::load(&dir)?)
 }
 
 /// The task's environment: the interpreter and its cached venv, created on first use.
@@ -411,11 +413,11 @@ async fn watch(cli: &Cli, task_arg: &str, path: &Path) -> Result<u8, Error> {
 fn new_task(cli: &Cli, id: &str, kind: crate::cli::NewKind) -> Result<u8, Error> {
     use crate::cli::NewKind;
     let kind = match kind {
-        NewKind::Python => spec::Kind::Python,
-        NewKind::Http => spec::Kind::Http,
-        NewKind::Tcp => spec::Kind::Tcp,
+        NewKind::Python => task::Kind::Python,
+        NewKind::Http => task::Kind::Http,
+        NewKind::Tcp => task::Kind::Tcp,
     };
-    let dir = crate::scaffold::create(&cli.tasks, id, kind).map_err(|message| {
+    let dir = crate::cmd::new::create(&cli.tasks, id, kind).map_err(|message| {
         Error::input(message, Some("pick another id, or pass --tasks DIR".into()))
     })?;
     say!("created {} ({} task)", dir.display(), kind.name());
@@ -429,13 +431,13 @@ fn new_task(cli: &Cli, id: &str, kind: crate::cli::NewKind) -> Result<u8, Error>
 
 /// `livejudge check`: each task's spec, solutions folder and reference solutions.
 async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Error> {
-    use crate::check::{self, Expectation};
+    use crate::judge::solutions::{self, Expectation};
     let dirs: Vec<PathBuf> = if args.task_ids.is_empty() {
-        spec::list_task_dirs(&cli.tasks)
+        task::list_task_dirs(&cli.tasks)
     } else {
         args.task_ids
             .iter()
-            .map(|t| spec::resolve_task_dir(t, &cli.tasks))
+            .map(|t| task::resolve_task_dir(t, &cli.tasks))
             .collect::<Result<_, _>>()?
     };
     if dirs.is_empty() {
@@ -465,7 +467,7 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
             suite.add_test_case(quick_junit::TestCase::new(case.to_owned(), status));
         };
         say!("{name}");
-        let task = match spec::load(dir) {
+        let task = match task::load(dir) {
             Ok(task) => task,
             Err(errors) => {
                 sound = false;
@@ -476,7 +478,7 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
                 continue;
             }
         };
-        let (mut plan, problems) = match check::plan(&task) {
+        let (mut plan, problems) = match solutions::plan(&task) {
             Ok(planned) => planned,
             Err(errors) => {
                 sound = false;
@@ -545,13 +547,13 @@ async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Erro
                 .collect();
             let mut problems: Vec<String> = Vec::new();
             for run in &runs {
-                for problem in check::judge(*expectation, path, run, &plan.spec) {
+                for problem in solutions::judge(*expectation, path, run, &plan.spec) {
                     if !problems.contains(&problem) {
                         problems.push(problem);
                     }
                 }
             }
-            if let Some(flaky) = check::flakiness(&runs) {
+            if let Some(flaky) = solutions::flakiness(&runs) {
                 problems.push(format!("flaky over {repeat} runs: {flaky}"));
             }
             let shown = path
@@ -737,9 +739,9 @@ fn render_report(cli: &Cli, results: &Path, dir: &Path) -> Result<u8, Error> {
             Some("render one task's results at a time".into()),
         ));
     }
-    let title = spec::resolve_task_dir(&task, &cli.tasks)
+    let title = task::resolve_task_dir(&task, &cli.tasks)
         .ok()
-        .and_then(|dir| spec::load(&dir).ok())
+        .and_then(|dir| task::load(&dir).ok())
         .map(|t| t.title)
         .unwrap_or_default();
     let submissions: Vec<SubmissionResult> = batch::latest_per_submission(file.rows)
@@ -822,7 +824,7 @@ fn prepare_batch(
                     .result
                     .cases
                     .iter()
-                    .any(|c| c.verdict == crate::verdict::Verdict::JudgeError)
+                    .any(|c| c.verdict == crate::judge::Verdict::JudgeError)
         })
         .collect();
     for (index, submission) in submissions.iter().enumerate() {
@@ -923,7 +925,7 @@ async fn cancel_on_signals(cancel: CancellationToken) {
 }
 
 fn list(cli: &Cli) -> Result<u8, Error> {
-    let dirs = spec::list_task_dirs(&cli.tasks);
+    let dirs = task::list_task_dirs(&cli.tasks);
     if dirs.is_empty() {
         return Err(Error::input(
             format!("no tasks found in {}", cli.tasks.display()),
@@ -937,7 +939,7 @@ fn list(cli: &Cli) -> Result<u8, Error> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match spec::load(dir) {
+        match task::load(dir) {
             Ok(task) => rows.push((
                 task.id.clone(),
                 task.kind.name().to_owned(),
@@ -1019,8 +1021,8 @@ fn show(cli: &Cli, arg: &str) -> Result<u8, Error> {
 
 fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
     let dirs = match arg {
-        Some(arg) => vec![spec::resolve_task_dir(arg, &cli.tasks)?],
-        None => spec::list_task_dirs(&cli.tasks),
+        Some(arg) => vec![task::resolve_task_dir(arg, &cli.tasks)?],
+        None => task::list_task_dirs(&cli.tasks),
     };
     if dirs.is_empty() {
         return Err(Error::input(
@@ -1030,7 +1032,7 @@ fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
     }
     let cache = Cache::locate()?;
     for dir in dirs {
-        let task = spec::load(&dir)?;
+        let task = task::load(&dir)?;
         let (_, venv) = prepare_python(cli, &task, &cache)?;
         say!("{}: ready ({})", task.id, display_home(&venv.dir));
     }

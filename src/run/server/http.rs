@@ -13,8 +13,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{Connector, LATE_MARGIN};
-use crate::text::{substitute, whole_capture};
+use super::scenario::{Connector, LATE_MARGIN};
+use crate::util::text::{substitute, whole_capture};
 
 /// A response body larger than this is not read (the step fails).
 const MAX_BODY: usize = 1 << 20;
@@ -57,7 +57,7 @@ impl std::fmt::Display for Request {
             },
             None => return Ok(()),
         };
-        write!(f, " {}", crate::text::truncate_chars(&body, 160))
+        write!(f, " {}", crate::util::text::truncate_chars(&body, 160))
     }
 }
 
@@ -102,7 +102,7 @@ pub struct HttpBurst {
     /// Every response must have arrived this long after the barrier.
     pub within: Duration,
     pub timeout: Duration,
-    /// How long one request takes served alone (see [`super::overlapped`]).
+    /// How long one request takes served alone (see [`super::scenario::overlapped`]).
     pub service: Option<Duration>,
 }
 
@@ -340,7 +340,7 @@ fn response_text(response: &Response) -> String {
         ));
     }
     text.push('\n');
-    text.push_str(&crate::text::truncate_chars(
+    text.push_str(&crate::util::text::truncate_chars(
         &String::from_utf8_lossy(&response.body),
         TRANSCRIPT_BODY,
     ));
@@ -404,7 +404,7 @@ async fn send<C: Connector>(
         Ok(result) => result,
         Err(_) => Err(format!(
             "no complete answer within {}",
-            crate::spec::units::format_duration(timeout)
+            crate::util::units::format_duration(timeout)
         )),
     }
 }
@@ -489,7 +489,7 @@ fn observe(exchange: &Exchange, response: &Response, captured: &mut Map<String, 
     let json: Option<Result<Value, String>> = (exchange.observe.body == BodyAs::Json || from_body)
         .then(|| {
             serde_json::from_slice::<Value>(&response.body).map_err(|e| {
-                let shown = crate::text::truncate_chars(&text(), NOT_JSON_PREVIEW);
+                let shown = crate::util::text::truncate_chars(&text(), NOT_JSON_PREVIEW);
                 if response.body.is_empty() {
                     "(empty)".to_owned()
                 } else {
@@ -621,7 +621,7 @@ pub async fn burst<C: Connector>(
     for driver in drivers {
         driver.abort();
     }
-    let outcome = super::BurstOutcome {
+    let outcome = super::scenario::BurstOutcome {
         clients: burst.clients,
         within: burst.within,
         service: burst.service,
@@ -639,7 +639,7 @@ pub async fn burst<C: Connector>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::testing::Loopback;
+    use crate::run::server::scenario::testing::Loopback;
 
     #[test]
     fn value_paths_and_substitution() {

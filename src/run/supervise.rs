@@ -70,7 +70,7 @@ impl CappedBuffer {
         let tail_start = self.total - self.tail.len() as u64;
         let mut text = String::new();
         if offset < head_end {
-            text.push_str(&crate::text::neutralize_bytes(
+            text.push_str(&crate::util::text::neutralize_bytes(
                 &self.head[offset as usize..],
             ));
         }
@@ -83,7 +83,7 @@ impl CappedBuffer {
         }
         let skip = offset.saturating_sub(tail_start) as usize;
         let tail: Vec<u8> = self.tail.iter().skip(skip).copied().collect();
-        text.push_str(&crate::text::neutralize_bytes(&tail));
+        text.push_str(&crate::util::text::neutralize_bytes(&tail));
         text
     }
 }

@@ -127,7 +127,7 @@ fn probe(program: &Path) -> Result<Interpreter, EnvError> {
         return Err(failed(format!(
             "{} failed ({status}): {}",
             program.display(),
-            crate::text::neutralize_bytes(&output.stderr).trim()
+            crate::util::text::neutralize_bytes(&output.stderr).trim()
         )));
     }
     let interpreter: Interpreter = serde_json::from_slice::<ProbeAnswer>(&output.stdout)

@@ -1,15 +1,17 @@
 //! Verdict stage: an observation judged against the case's expectation, and the per-submission
 //! score. This is also the shape of the JSON report (docs/report.schema.json).
 
+pub mod solutions;
+
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{self, Diff, Mismatch};
-use crate::observe::{
+use crate::outcome::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
 };
-use crate::spec::units::{format_duration, format_size};
-use crate::spec::{Case, Limits};
-use crate::text::truncate_chars;
+use crate::task::{Case, Limits};
+use crate::util::text::truncate_chars;
+use crate::util::units::{format_duration, format_size};
 
 /// The closed set of verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,7 +157,7 @@ pub fn judge(
             // What the fixture websites saw comes first: it is what the case is about.
             let site_mismatches = match &observed.sites {
                 _ if case.site_checks.is_empty() => Vec::new(),
-                Some(sites) => crate::sites::check(&case.site_checks, sites),
+                Some(sites) => crate::run::sites::check(&case.site_checks, sites),
                 None => vec![Mismatch {
                     path: "sites".into(),
                     message: "the judge has no observation of the websites for this case".into(),
@@ -431,7 +433,7 @@ pub fn score(groups: &[String], cases: &[CaseResult]) -> Score {
 mod tests {
     use super::*;
     use crate::compare::Pattern;
-    use crate::observe::RaisedException;
+    use crate::outcome::RaisedException;
 
     fn observed(observation: Observation) -> CaseObservation {
         CaseObservation {
@@ -460,7 +462,7 @@ mod tests {
             input: json!({}),
             expect: Pattern::parse(&json!({"hits": 3, "log": ["a", "b", "c", "d"]})).unwrap(),
             steps: Vec::new(),
-            server_start: crate::spec::ServerStart::Shared,
+            server_start: crate::task::ServerStart::Shared,
             site_checks: Vec::new(),
         }
     }

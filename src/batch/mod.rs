@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::verdict::SubmissionResult;
+use crate::judge::SubmissionResult;
 
 /// A results file line's format.
 pub const RESULTS_SCHEMA: u32 = 1;
@@ -23,18 +23,18 @@ pub fn digest_tree(roots: &[&Path], skip: &[&str]) -> std::io::Result<String> {
     let too_large = || {
         std::io::Error::other(format!(
             "more than {} files or {} MiB",
-            crate::workspace::MAX_FILES,
-            crate::workspace::MAX_BYTES >> 20
+            crate::run::workspace::MAX_FILES,
+            crate::run::workspace::MAX_BYTES >> 20
         ))
     };
     let mut hasher = Sha256::new();
-    let mut budget = crate::workspace::MAX_BYTES;
+    let mut budget = crate::run::workspace::MAX_BYTES;
     let mut buffer = vec![0u8; 64 << 10];
     for (i, root) in roots.iter().enumerate() {
         hasher.update(format!("root {i}\n"));
         let mut files = Vec::new();
         collect(root, Path::new(""), skip, &mut files)?;
-        if files.len() > crate::workspace::MAX_FILES {
+        if files.len() > crate::run::workspace::MAX_FILES {
             return Err(too_large());
         }
         files.sort();

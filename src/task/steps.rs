@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::compare::Segment;
-use crate::scenario::http::{
+use crate::run::server::http::{
     Body, BodyAs, CaptureFrom, Exchange, HttpBurst, Observe, Request, ValuePath,
 };
-use crate::scenario::{Burst, MAIN, Step};
+use crate::run::server::scenario::{Burst, MAIN, Step};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 const DEFAULT_PAUSE: Duration = Duration::from_millis(50);
@@ -349,7 +349,7 @@ fn parse_terminate(value: &toml::Value, path: &[Segment]) -> Result<(Step, Value
         .filter(|t| t.len() == 1)
         .and_then(|t| t.get("within"))
         .and_then(|w| w.as_str())
-        .map(super::units::parse_duration);
+        .map(crate::util::units::parse_duration);
     match within {
         Some(Ok(within)) => Ok((
             Step::Terminate { within },
@@ -519,7 +519,7 @@ fn duration_field(
 ) -> Duration {
     match table.get(field) {
         None => default,
-        Some(toml::Value::String(text)) => match super::units::parse_duration(text) {
+        Some(toml::Value::String(text)) => match crate::util::units::parse_duration(text) {
             Ok(d) if d <= Duration::from_secs(600) => d,
             Ok(_) => {
                 errors.push(error(
@@ -846,7 +846,7 @@ fn parse_overlap(
 ) -> (Option<Duration>, Option<Value>) {
     let service = match table.get("service") {
         None => None,
-        Some(value) => match value.as_str().map(super::units::parse_duration) {
+        Some(value) => match value.as_str().map(crate::util::units::parse_duration) {
             // At most a minute: a burst of clients each served that long is already slow.
             Some(Ok(d)) if !d.is_zero() && d <= Duration::from_secs(60) => Some(d),
             _ => {

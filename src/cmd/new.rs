@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::spec::Kind;
+use crate::task::Kind;
 
 /// The files of a new task, relative to its folder.
 fn files(id: &str, kind: Kind) -> Vec<(&'static str, String)> {

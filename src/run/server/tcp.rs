@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Burst, Connector, LATE_MARGIN, Step, Stream, WRITE_TIMEOUT};
+use super::scenario::{Burst, Connector, LATE_MARGIN, Step, Stream, WRITE_TIMEOUT};
 
 /// A reply line longer than this is cut (and then cannot match).
 const MAX_LINE: usize = 64 * 1024;
@@ -209,7 +209,7 @@ async fn run_burst<C: Connector>(connector: &C, burst: &Burst) -> Value {
             first_error = Some(format!("client {i}: {e}"));
         }
     }
-    let outcome = super::BurstOutcome {
+    let outcome = super::scenario::BurstOutcome {
         clients: burst.clients,
         within: burst.within,
         service: burst.service,
@@ -364,8 +364,8 @@ async fn read_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::testing::Loopback;
-    use crate::scenario::{MAIN, Opened, run};
+    use crate::run::server::scenario::testing::Loopback;
+    use crate::run::server::scenario::{MAIN, Opened, run};
 
     /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
     /// `SLEEP` -> `SLEPT` after 200 ms (one client at a time when `serial`), `INCR` -> the
@@ -566,19 +566,19 @@ mod tests {
         };
         let service = Duration::from_millis(500);
         assert_eq!(
-            super::super::overlapped(&ms(&[501, 503, 540, 520]), service),
+            super::super::scenario::overlapped(&ms(&[501, 503, 540, 520]), service),
             4
         );
         assert_eq!(
-            super::super::overlapped(&ms(&[500, 1000, 1500, 2000]), service),
+            super::super::scenario::overlapped(&ms(&[500, 1000, 1500, 2000]), service),
             1
         );
         // A pool of two: pairs finish together, a service time apart.
         assert_eq!(
-            super::super::overlapped(&ms(&[500, 502, 1001, 1004, 1500]), service),
+            super::super::scenario::overlapped(&ms(&[500, 502, 1001, 1004, 1500]), service),
             2
         );
-        assert_eq!(super::super::overlapped(&[], service), 0);
+        assert_eq!(super::super::scenario::overlapped(&[], service), 0);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::spec::{SpecError, SpecErrors, Task};
-use crate::verdict::SubmissionResult;
+use crate::judge::SubmissionResult;
+use crate::task::{SpecError, SpecErrors, Task};
 
 pub const SOLUTIONS_FILE: &str = "solutions/solutions.toml";
 
@@ -165,7 +165,7 @@ pub fn judge(
     let judge_errors: Vec<String> = result
         .cases
         .iter()
-        .filter(|c| c.verdict == crate::verdict::Verdict::JudgeError)
+        .filter(|c| c.verdict == crate::judge::Verdict::JudgeError)
         .map(|c| {
             format!(
                 "judge error in {}: {}",

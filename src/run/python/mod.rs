@@ -15,15 +15,15 @@ use tokio::io::AsyncReadExt;
 use tokio::net::unix::pipe;
 use tokio_util::sync::CancellationToken;
 
-use crate::observe::{
+use crate::outcome::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, RaisedException,
     TimeScope,
 };
+use crate::run::sites::{Serving, Web};
+use crate::run::supervise::{self, Running, describe_status};
 use crate::sandbox::{Dirs, Isolation, Launch, Launcher, ProcessLimits, relay};
-use crate::sites::{Serving, Web};
-use crate::spec::Task;
-use crate::supervise::{self, Running, describe_status};
-use crate::text::{neutralize, tail_lines};
+use crate::task::Task;
+use crate::util::text::{neutralize, tail_lines};
 
 pub const RUNTIME_SOURCE: &str = include_str!("runtime.py");
 pub const RUNTIME_FILE: &str = "livejudge_runtime.py";
@@ -115,7 +115,7 @@ pub async fn run(
         if Instant::now() >= run_deadline {
             let reason = format!(
                 "not run: the run's time limit ({}) was used up by earlier cases",
-                crate::spec::units::format_duration(setup.task.limits.run_wall_time)
+                crate::util::units::format_duration(setup.task.limits.run_wall_time)
             );
             for &index in &pending {
                 sink(resolved(
@@ -847,7 +847,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                 let skip = usize::from(current.is_some());
                 let reason = format!(
                     "not run: the run's time limit ({}) was used up",
-                    crate::spec::units::format_duration(limit)
+                    crate::util::units::format_duration(limit)
                 );
                 for &index in &remaining[skip..] {
                     sink(resolved(
@@ -876,7 +876,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         format!(
                             "importing {} did not finish within {}",
                             self.setup.entry_display,
-                            crate::spec::units::format_duration(
+                            crate::util::units::format_duration(
                                 task.limits.case_wall_time.max(MIN_LOAD_TIME)
                             )
                         ),
@@ -903,7 +903,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                             format!(
                                 "{} printed more than {} {when}",
                                 self.setup.entry_display,
-                                crate::spec::units::format_size(task.limits.output)
+                                crate::util::units::format_size(task.limits.output)
                             ),
                         ),
                         sink,
@@ -933,7 +933,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                         format!(
                             "importing {} used more than the memory limit ({}); the process was killed",
                             self.setup.entry_display,
-                            crate::spec::units::format_size(task.limits.memory)
+                            crate::util::units::format_size(task.limits.memory)
                         ),
                     ),
                     sink,
@@ -947,7 +947,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
                             format!(
                                 "importing {} used up the CPU time limit ({})",
                                 self.setup.entry_display,
-                                crate::spec::units::format_duration(task.limits.cpu_time)
+                                crate::util::units::format_duration(task.limits.cpu_time)
                             ),
                         ),
                         sink,

@@ -5,7 +5,6 @@ pub mod diagnostic;
 mod raw;
 pub mod sites;
 pub mod steps;
-pub mod units;
 
 use std::collections::HashMap;
 use std::fs;
@@ -15,6 +14,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::compare::{Pattern, Segment};
+use crate::util::units;
 use diagnostic::Locator;
 pub use diagnostic::{SpecError, SpecErrors};
 use raw::{RawCase, RawTask};
@@ -124,7 +124,7 @@ pub struct Case {
     /// Kept by the judge; never enters the sandbox.
     pub expect: Pattern,
     /// What the judge does, for server kinds (`input` is then null).
-    pub steps: Vec<crate::scenario::Step>,
+    pub steps: Vec<crate::run::server::scenario::Step>,
     pub server_start: ServerStart,
     /// What the case asserts of the requests the task's fixture websites saw.
     pub site_checks: Vec<sites::SiteCheck>,

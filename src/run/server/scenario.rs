@@ -2,9 +2,7 @@
 //! box, step by step, and what each step observed becomes one entry of the case's observation,
 //! `{"steps": [...]}`, compared with the expectations written in the steps.
 
-pub mod http;
-pub mod tcp;
-
+use super::{http, tcp};
 use std::collections::HashMap;
 use std::time::Duration;
 

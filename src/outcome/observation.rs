@@ -109,5 +109,5 @@ pub struct CaseObservation {
     pub duration: Duration,
     pub output: CaseOutput,
     /// What the task's fixture websites saw during the case, when the case asserts on it.
-    pub sites: Option<crate::sites::Observed>,
+    pub sites: Option<crate::run::sites::Observed>,
 }

@@ -1,0 +1,3 @@
+//! Small helpers every stage may use: text neutralising and cutting, units, digests.
+pub mod text;
+pub mod units;
