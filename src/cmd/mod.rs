@@ -14,12 +14,9 @@ use crate::batch;
 use crate::cli::{Cli, Command, Format, GradeArgs};
 use crate::compare::{matching, pretty};
 use crate::error::{Error, exit};
-use crate::grade::Submission;
 use crate::grade::{Grader, submission_from_arg};
-use crate::judge::SubmissionResult;
-use crate::report::{
-    HumanReporter, JsonReporter, ProgressReporter, Reporter, Reporters, ResultsReporter,
-};
+use crate::outcome::{Reporter, Reporters, Submission, SubmissionResult};
+use crate::report::{HumanReporter, JsonReporter, ProgressReporter, ResultsReporter};
 use crate::run::pyenv::{self, Cache, EnvError, Interpreter, Venv, VenvProgress};
 use crate::run::workspace;
 use crate::sandbox::{self, Isolation};
@@ -824,7 +821,7 @@ fn prepare_batch(
                     .result
                     .cases
                     .iter()
-                    .any(|c| c.verdict == crate::judge::Verdict::JudgeError)
+                    .any(|c| c.verdict == crate::outcome::Verdict::JudgeError)
         })
         .collect();
     for (index, submission) in submissions.iter().enumerate() {

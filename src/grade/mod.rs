@@ -1,33 +1,24 @@
 //! Grading: for each submission, prepare a workspace, run the cases in the sandbox, judge each
 //! observation and tell the reporters. Reporters only receive events; they never reach back.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::judge::{self, CaseResult, SubmissionResult, Verdict};
-use crate::outcome::{CaseObservation, LoadProblem, LoadProblemKind, Observation};
-use crate::report::{Event, Reporter};
+use crate::judge;
+use crate::outcome::IsolationReport;
+use crate::outcome::{
+    CaseObservation, CaseResult, Event, GradeReport, LoadProblem, LoadProblemKind, Observation,
+    PythonInfo, Reporter, SCHEMA_VERSION, Submission, SubmissionResult,
+};
 use crate::run::pyenv::{Interpreter, Venv};
 use crate::run::python::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup};
 use crate::run::server::{self, ServerRun};
 use crate::run::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
-use crate::sandbox::{Dirs, Isolation, IsolationReport, Launcher};
+use crate::sandbox::{Dirs, Launcher};
 use crate::task::Kind;
 use crate::task::Task;
-
-pub const SCHEMA_VERSION: u32 = 1;
-
-/// A submission as given on the command line.
-#[derive(Debug, Clone)]
-pub struct Submission {
-    pub path: PathBuf,
-    pub is_dir: bool,
-    /// Digest of its content: with the task's version, what identifies its grading.
-    pub digest: String,
-}
 
 /// What grading one submission tells the grading loop, in order.
 enum Update {
@@ -60,43 +51,6 @@ impl Update {
                 case,
             }),
         }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PythonInfo {
-    pub executable: PathBuf,
-    pub version: String,
-}
-
-/// The whole report: the JSON document printed by `--format json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct GradeReport {
-    pub schema_version: u32,
-    pub livejudge_version: &'static str,
-    pub task: String,
-    pub task_title: String,
-    pub kind: &'static str,
-    pub isolation: Isolation,
-    /// What isolated the runs ("bubblewrap 0.8.0", "uid 65534 ...", "seccomp filter").
-    pub isolation_mechanisms: Vec<String>,
-    /// What full isolation needs and this machine lacks, each with its fix.
-    pub isolation_missing: Vec<String>,
-    pub python: PythonInfo,
-    pub passed: bool,
-    pub passed_submissions: usize,
-    pub passed_cases: usize,
-    pub failed_cases: usize,
-    pub interrupted: bool,
-    pub submissions: Vec<SubmissionResult>,
-}
-
-impl GradeReport {
-    pub fn has_judge_errors(&self) -> bool {
-        self.submissions
-            .iter()
-            .flat_map(|s| &s.cases)
-            .any(|c| c.verdict == Verdict::JudgeError)
     }
 }
 
@@ -427,6 +381,6 @@ pub fn submission_from_arg(path: &Path) -> Result<Submission, String> {
 }
 
 fn digest_of(path: &Path) -> Result<String, String> {
-    crate::batch::digest_tree(&[path], &[])
+    crate::util::digest::digest_tree(&[path], &[])
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::judge::SubmissionResult;
+use crate::outcome::SubmissionResult;
 use crate::task::{SpecError, SpecErrors, Task};
 
 pub const SOLUTIONS_FILE: &str = "solutions/solutions.toml";
@@ -165,7 +165,7 @@ pub fn judge(
     let judge_errors: Vec<String> = result
         .cases
         .iter()
-        .filter(|c| c.verdict == crate::judge::Verdict::JudgeError)
+        .filter(|c| c.verdict == crate::outcome::Verdict::JudgeError)
         .map(|c| {
             format!(
                 "judge error in {}: {}",

@@ -1,10 +1,13 @@
 //! Observations: what the judge saw of one case, before any comparison. Everything in here
 //! that came from the sandbox is untrusted text.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::task::sites::Observable;
 
 /// An exception raised by the submission (or escaping it), as the runtime described it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,5 +112,40 @@ pub struct CaseObservation {
     pub duration: Duration,
     pub output: CaseOutput,
     /// What the task's fixture websites saw during the case, when the case asserts on it.
-    pub sites: Option<crate::run::sites::Observed>,
+    pub sites: Option<Observed>,
+}
+
+/// What the judge observed of a client during one case, from the sites' side.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Observed {
+    pub requests: usize,
+    /// The most requests in flight at once.
+    pub peak_in_flight: usize,
+    /// From the first arrival to the last finish.
+    pub span_ms: u64,
+    pub urls: BTreeMap<String, UrlObserved>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UrlObserved {
+    pub attempts: usize,
+    /// Requests (for any URL) that arrived while one for this URL was in flight.
+    pub started_during: usize,
+    /// The longest wait from one attempt's finish to the next attempt's arrival.
+    pub retry_wait_ms: u64,
+}
+
+impl Observed {
+    pub fn value(&self, observable: &Observable) -> Value {
+        let url = |url: &str| self.urls.get(url).cloned().unwrap_or_default();
+        match observable {
+            Observable::PeakInFlight => self.peak_in_flight.into(),
+            Observable::Overlapped => (self.peak_in_flight > 1).into(),
+            Observable::Requests => self.requests.into(),
+            Observable::SpanMs => self.span_ms.into(),
+            Observable::Attempts(u) => url(u).attempts.into(),
+            Observable::StartedDuring(u) => url(u).started_during.into(),
+            Observable::RetryWaitMs(u) => url(u).retry_wait_ms.into(),
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::judge::{CaseResult, SubmissionResult, Verdict};
+use crate::outcome::{CaseResult, SubmissionResult, Verdict};
 
 pub const HTML_FILE: &str = "index.html";
 pub const CSV_FILE: &str = "results.csv";

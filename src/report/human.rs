@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Event, Reporter};
-use crate::judge::{CaseResult, SubmissionResult};
+use crate::outcome::{CaseResult, SubmissionResult};
+use crate::outcome::{Event, Reporter};
 use crate::util::text::{indent, neutralize};
 
 pub struct HumanReporter {
@@ -131,7 +131,7 @@ impl HumanReporter {
     }
 
     /// One row per submission: its score, its points by group and the cases it failed.
-    fn summary_table(&mut self, report: &crate::grade::GradeReport) {
+    fn summary_table(&mut self, report: &crate::outcome::GradeReport) {
         const FAILED_SHOWN: usize = 6;
         let p = Palette::new(self.color);
         // Paths relative to the folder they share: what tells submissions apart.

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{Event, Reporter};
+use crate::outcome::{Event, Reporter};
 
 pub struct JsonReporter {
     out: Box<dyn Write>,

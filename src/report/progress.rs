@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{Event, Reporter};
+use crate::outcome::{Event, Reporter};
 
 pub struct ProgressReporter {
     bar: Option<indicatif::ProgressBar>,

@@ -1,8 +1,8 @@
 //! The results file reporter: each finished submission becomes one JSON line, written and
 //! flushed to disk at once, so a batch can be resumed after a Ctrl-C or a crash.
 
-use super::{Event, Reporter};
 use crate::batch::{RESULTS_SCHEMA, ResultRow, ResultsWriter};
+use crate::outcome::{Event, Reporter};
 
 pub struct ResultsReporter {
     writer: ResultsWriter,

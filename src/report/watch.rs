@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use super::{Event, Reporter};
-use crate::judge::CaseResult;
+use crate::outcome::CaseResult;
+use crate::outcome::{Event, Reporter};
 use crate::util::text::{indent, neutralize};
 
 pub struct WatchReporter {

@@ -10,8 +10,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Limits on what a submission folder may hold, so a stray `node_modules` cannot stall a run.
-pub const MAX_FILES: usize = 5_000;
-pub const MAX_BYTES: u64 = 64 << 20;
+pub use crate::util::digest::{MAX_BYTES, MAX_FILES};
 
 /// Written into a workspace once it is locked: a workspace with it whose lock is free was
 /// left by a livejudge that died (SIGKILL, a crash), and the next run removes it.

@@ -124,7 +124,7 @@ pub struct Case {
     /// Kept by the judge; never enters the sandbox.
     pub expect: Pattern,
     /// What the judge does, for server kinds (`input` is then null).
-    pub steps: Vec<crate::run::server::scenario::Step>,
+    pub steps: Vec<steps::Step>,
     pub server_start: ServerStart,
     /// What the case asserts of the requests the task's fixture websites saw.
     pub site_checks: Vec<sites::SiteCheck>,
@@ -163,7 +163,7 @@ impl Task {
     /// Digest of the task's files (its folder but `solutions/`, and its fixtures): results
     /// graded by another version are not reused.
     pub fn version(&self) -> std::io::Result<String> {
-        crate::batch::digest_tree(&[&self.dir, &self.fixtures_dir], &["solutions"])
+        crate::util::digest::digest_tree(&[&self.dir, &self.fixtures_dir], &["solutions"])
     }
 
     pub fn statement(&self) -> std::io::Result<String> {

@@ -1,3 +1,4 @@
 //! Small helpers every stage may use: text neutralising and cutting, units, digests.
+pub mod digest;
 pub mod text;
 pub mod units;

@@ -14,154 +14,13 @@ use hyper::body::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::scenario::{Connector, LATE_MARGIN};
+use crate::task::steps::{Body, BodyAs, CaptureFrom, Exchange, HttpBurst, Request};
 use crate::util::text::{substitute, whole_capture};
 
 /// A response body larger than this is not read (the step fails).
 const MAX_BODY: usize = 1 << 20;
 /// A body that is not JSON is shown up to this many characters.
 const NOT_JSON_PREVIEW: usize = 2000;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    pub method: String,
-    /// The path, with a `?query` when the step wrote one; may hold `{{name}}` captures.
-    pub path: String,
-    /// Added to the path, form-encoded.
-    pub query: Vec<(String, String)>,
-    /// In the order written; names go out in title case (`X-Api-Key`), which HTTP says is
-    /// the same name. `Host`, `Connection` or `Content-Length` here replace the judge's.
-    pub headers: Vec<(String, String)>,
-    pub body: Option<Body>,
-    pub basic_auth: Option<(String, String)>,
-}
-
-impl std::fmt::Display for Request {
-    /// `POST /invoices/total [Content-Type: application/json] {"items": ...}`, shortened.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.path)?;
-        if !self.query.is_empty() {
-            let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            write!(f, " ?{}", query.join("&"))?;
-        }
-        for (name, value) in &self.headers {
-            write!(f, " [{name}: {value}]")?;
-        }
-        if let Some((user, _)) = &self.basic_auth {
-            write!(f, " [Basic {user}:***]")?;
-        }
-        let body = match &self.body {
-            Some(Body::Json(value)) => value.to_string(),
-            Some(Body::Raw(bytes)) => match std::str::from_utf8(bytes) {
-                Ok(text) if !text.chars().any(char::is_control) => text.to_owned(),
-                _ => format!("{:?}", String::from_utf8_lossy(bytes)),
-            },
-            None => return Ok(()),
-        };
-        write!(f, " {}", crate::util::text::truncate_chars(&body, 160))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Body {
-    /// Sent as compact JSON, with `Content-Type: application/json` unless a header says
-    /// otherwise. A string that is exactly `{{name}}` becomes the captured value itself.
-    Json(Value),
-    /// Sent as is (malformed JSON, a wrong content type, bytes that are not UTF-8).
-    Raw(Vec<u8>),
-}
-
-/// Which parts of a response a step looks at.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observe {
-    /// Lower-case names.
-    pub headers: Vec<String>,
-    pub body: BodyAs,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum BodyAs {
-    #[default]
-    Ignored,
-    Json,
-    Text,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Exchange {
-    pub request: Request,
-    pub observe: Observe,
-    /// Capture name and where its value is: the JSON body or a header.
-    pub captures: Vec<(String, CaptureFrom)>,
-    pub timeout: Duration,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpBurst {
-    pub clients: usize,
-    pub request: Request,
-    /// Every response must have arrived this long after the barrier.
-    pub within: Duration,
-    pub timeout: Duration,
-    /// How long one request takes served alone (see [`super::scenario::overlapped`]).
-    pub service: Option<Duration>,
-}
-
-/// Where a captured value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaptureFrom {
-    Body(ValuePath),
-    /// A response header (lower-case name), as text.
-    Header(String),
-}
-
-/// A location in a JSON body: `$.id`, `$.items[0].sku`, `$[2]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValuePath {
-    pub text: String,
-    steps: Vec<PathStep>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-impl ValuePath {
-    pub fn parse(text: &str) -> Result<ValuePath, String> {
-        let bad = || format!("{text:?} is not a path like $.id or $.items[0].sku");
-        let mut rest = text.strip_prefix('$').ok_or_else(bad)?;
-        let mut steps = Vec::new();
-        while !rest.is_empty() {
-            if let Some(after) = rest.strip_prefix('.') {
-                let end = after.find(['.', '[']).unwrap_or(after.len());
-                if end == 0 {
-                    return Err(bad());
-                }
-                steps.push(PathStep::Key(after[..end].to_owned()));
-                rest = &after[end..];
-            } else if let Some(after) = rest.strip_prefix('[') {
-                let end = after.find(']').ok_or_else(bad)?;
-                let index = after[..end].parse().map_err(|_| bad())?;
-                steps.push(PathStep::Index(index));
-                rest = &after[end + 1..];
-            } else {
-                return Err(bad());
-            }
-        }
-        Ok(ValuePath {
-            text: text.to_owned(),
-            steps,
-        })
-    }
-
-    fn find<'a>(&self, value: &'a Value) -> Option<&'a Value> {
-        self.steps.iter().try_fold(value, |v, step| match step {
-            PathStep::Key(key) => v.get(key),
-            PathStep::Index(i) => v.get(i),
-        })
-    }
-}
 
 fn substitute_json(value: &Value, captured: &Map<String, Value>) -> Result<Value, String> {
     Ok(match value {
@@ -640,6 +499,7 @@ pub async fn burst<C: Connector>(
 mod tests {
     use super::*;
     use crate::run::server::scenario::testing::Loopback;
+    use crate::task::steps::{Observe, ValuePath};
 
     #[test]
     fn value_paths_and_substitution() {

@@ -3,80 +3,12 @@
 //! `{"steps": [...]}`, compared with the expectations written in the steps.
 
 use super::{http, tcp};
+use crate::task::steps::Step;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
-
-/// The connection a step uses when it names none.
-pub const MAIN: &str = "main";
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// Writes `parts` one after another, `pause` apart (a message split across segments).
-    Send {
-        on: String,
-        parts: Vec<Vec<u8>>,
-        pause: Duration,
-    },
-    /// Reads the next `count` lines (`\n`, one `\r` before it dropped).
-    Lines {
-        on: String,
-        count: usize,
-        timeout: Duration,
-    },
-    /// Expects the server to close the connection (end of stream) within `timeout`.
-    Closed {
-        on: String,
-        timeout: Duration,
-    },
-    /// The judge closes the connection: orderly (the server reads the end of the stream), or
-    /// with a reset (the server's next read or write fails with ECONNRESET).
-    Close {
-        on: String,
-        reset: bool,
-    },
-    Sleep(Duration),
-    /// Opens a connection and sends nothing (an idle client).
-    Open {
-        on: String,
-    },
-    /// Many clients at once: each connects (and is greeted, checked by one reply line), then
-    /// all send at the same moment (a barrier) and read their replies.
-    Burst(Burst),
-    /// SIGTERM to the server; observed: whether it exited within `within`.
-    Terminate {
-        within: Duration,
-    },
-    /// One HTTP request on a connection of its own, and what came back.
-    Exchange(Box<http::Exchange>),
-    /// The same HTTP request from many clients at once.
-    HttpBurst(Box<http::HttpBurst>),
-    /// The server is stopped (SIGTERM, grace, the box killed) and started again with the same
-    /// DATA_DIR; observed: whether it came back ready.
-    Restart,
-    /// Observed: how many files the server's DATA_DIR holds.
-    DataFiles,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Burst {
-    pub clients: usize,
-    /// Sent by each client once connected; its one reply line is observed with the rest.
-    pub greet: Option<Vec<u8>>,
-    /// Sent by every client at once, after all have connected and been greeted.
-    pub send: Vec<u8>,
-    /// Reply lines each client reads after `send`.
-    pub replies: usize,
-    /// Every reply must have arrived this long after the barrier.
-    pub within: Duration,
-    /// All replies, as integers, must be exactly these numbers, each once (shared counters).
-    pub numbers: Option<(u64, u64)>,
-    /// How long one client's request takes when served alone: given, the burst also observes
-    /// how many clients were served at once ([`overlapped`]).
-    pub service: Option<Duration>,
-}
 
 /// How many of a burst's clients the server served at once, judged from outside: the most
 /// replies that arrived within half a service time of each other. Clients served together
@@ -160,75 +92,6 @@ pub fn serial_comparison(wall: Duration, clients: usize, service: Option<Duratio
 /// A byte stream to the server.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-
-impl std::fmt::Display for Step {
-    /// One line saying what the step does, for `livejudge show`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let bytes = |b: &[u8]| format!("{:?}", String::from_utf8_lossy(b));
-        let on = |name: &str| {
-            if name == MAIN {
-                String::new()
-            } else {
-                format!("[{name}] ")
-            }
-        };
-        match self {
-            Step::Send {
-                on: c,
-                parts,
-                pause,
-            } => {
-                let parts: Vec<String> = parts.iter().map(|p| bytes(p)).collect();
-                if parts.len() > 1 {
-                    write!(
-                        f,
-                        "{}send {} ({} ms apart)",
-                        on(c),
-                        parts.join(" then "),
-                        pause.as_millis()
-                    )
-                } else {
-                    write!(f, "{}send {}", on(c), parts.join(""))
-                }
-            }
-            Step::Lines { on: c, count, .. } => {
-                write!(
-                    f,
-                    "{}read {count} line{}",
-                    on(c),
-                    if *count == 1 { "" } else { "s" }
-                )
-            }
-            Step::Closed { on: c, .. } => write!(f, "{}expect the server to close", on(c)),
-            Step::Close { on: c, reset } => {
-                write!(f, "{}{}", on(c), if *reset { "reset" } else { "close" })
-            }
-            Step::Sleep(d) => write!(f, "sleep {} ms", d.as_millis()),
-            Step::Open { on: c } => write!(f, "{}open a connection and stay silent", on(c)),
-            Step::Burst(b) => write!(
-                f,
-                "burst: {} clients connect, then all send {} at once",
-                b.clients,
-                bytes(&b.send)
-            ),
-            Step::Terminate { within } => {
-                write!(
-                    f,
-                    "SIGTERM to the server (exit within {} ms)",
-                    within.as_millis()
-                )
-            }
-            Step::Exchange(exchange) => write!(f, "{}", exchange.request),
-            Step::HttpBurst(b) => write!(
-                f,
-                "burst: {} clients connect, then all send {} at once",
-                b.clients, b.request
-            ),
-            Step::Restart => write!(f, "restart the server (same DATA_DIR)"),
-            Step::DataFiles => write!(f, "expect files in DATA_DIR"),
-        }
-    }
-}
 
 /// How long after a burst's limit its replies are still read, to tell slow from missing.
 pub const LATE_MARGIN: Duration = Duration::from_secs(2);

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::scenario::{Burst, Connector, LATE_MARGIN, Step, Stream, WRITE_TIMEOUT};
+use super::scenario::{Connector, LATE_MARGIN, Stream, WRITE_TIMEOUT};
+use crate::task::steps::{Burst, Step};
 
 /// A reply line longer than this is cut (and then cannot match).
 const MAX_LINE: usize = 64 * 1024;
@@ -365,7 +366,8 @@ async fn read_line(
 mod tests {
     use super::*;
     use crate::run::server::scenario::testing::Loopback;
-    use crate::run::server::scenario::{MAIN, Opened, run};
+    use crate::run::server::scenario::{Opened, run};
+    use crate::task::steps::MAIN;
 
     /// A server on the test's own loopback: `PING` -> `PONG`, `QUIT` -> `BYE` and a close,
     /// `SLEEP` -> `SLEPT` after 200 ms (one client at a time when `serial`), `INCR` -> the

@@ -7,6 +7,10 @@
 //! box, so only the submission in that box reaches it. Counters start afresh with every case
 //! ([`Web::begin_case`]); what a case asserts is checked by [`check`].
 
+mod observe;
+
+pub use observe::{Outcome, Record, observe};
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
@@ -17,201 +21,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::{Bytes, Frame};
-use serde::Serialize;
-use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 
-use crate::compare::Mismatch;
-use crate::compare::matching::{describe, matches};
+use crate::outcome::Observed;
 use crate::sandbox::relay;
-use crate::task::sites::{Behaviour, Observable, Route, SiteCheck, SiteSpec, origin};
+use crate::task::sites::{Behaviour, Route, SiteSpec, origin};
 
 /// Requests logged per case at most.
 const MAX_RECORDS: usize = 20_000;
 /// The longest path logged as it is.
 const MAX_PATH: usize = 512;
-
-/// How one request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The whole answer was handed over.
-    Answered(u16),
-    /// The client went away before the answer was complete (a timeout on its side).
-    Abandoned,
-    /// The connection was reset on purpose.
-    Reset,
-    /// Still in flight when the case ended.
-    Unfinished,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Record {
-    /// `http://127.0.0.1:PORT/path`, as the submission asked for it (without the query).
-    pub url: String,
-    /// Since the web started.
-    pub arrived: Duration,
-    pub finished: Duration,
-    pub outcome: Outcome,
-}
-
-/// What the judge observed of a client during one case, from the sites' side.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Observed {
-    pub requests: usize,
-    /// The most requests in flight at once.
-    pub peak_in_flight: usize,
-    /// From the first arrival to the last finish.
-    pub span_ms: u64,
-    pub urls: BTreeMap<String, UrlObserved>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct UrlObserved {
-    pub attempts: usize,
-    /// Requests (for any URL) that arrived while one for this URL was in flight.
-    pub started_during: usize,
-    /// The longest wait from one attempt's finish to the next attempt's arrival.
-    pub retry_wait_ms: u64,
-}
-
-impl Observed {
-    pub fn value(&self, observable: &Observable) -> Value {
-        let url = |url: &str| self.urls.get(url).cloned().unwrap_or_default();
-        match observable {
-            Observable::PeakInFlight => self.peak_in_flight.into(),
-            Observable::Overlapped => (self.peak_in_flight > 1).into(),
-            Observable::Requests => self.requests.into(),
-            Observable::SpanMs => self.span_ms.into(),
-            Observable::Attempts(u) => url(u).attempts.into(),
-            Observable::StartedDuring(u) => url(u).started_during.into(),
-            Observable::RetryWaitMs(u) => url(u).retry_wait_ms.into(),
-        }
-    }
-}
-
-/// Derives the observation from a case's records.
-pub fn observe(records: &[Record]) -> Observed {
-    // Sweep arrivals and finishes in time order; a finish at the same instant as an arrival
-    // comes first, so back-to-back requests do not count as overlapping.
-    let mut events: Vec<(Duration, i32)> = records
-        .iter()
-        .flat_map(|r| [(r.arrived, 1), (r.finished, -1)])
-        .collect();
-    events.sort();
-    let (mut in_flight, mut peak) = (0i32, 0i32);
-    for (_, change) in events {
-        in_flight += change;
-        peak = peak.max(in_flight);
-    }
-    let mut urls: BTreeMap<String, UrlObserved> = BTreeMap::new();
-    let mut by_url: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
-    for record in records {
-        by_url.entry(&record.url).or_default().push(record);
-    }
-    let mut arrivals: Vec<Duration> = records.iter().map(|r| r.arrived).collect();
-    arrivals.sort();
-    for (url, mut attempts) in by_url {
-        attempts.sort_by_key(|r| r.arrived);
-        let started_during = arrivals_within(&arrivals, &attempts);
-        let retry_wait = attempts
-            .windows(2)
-            .map(|pair| pair[1].arrived.saturating_sub(pair[0].finished))
-            .max()
-            .unwrap_or_default();
-        urls.insert(
-            url.to_owned(),
-            UrlObserved {
-                attempts: attempts.len(),
-                started_during,
-                retry_wait_ms: retry_wait.as_millis() as u64,
-            },
-        );
-    }
-    let first = records.iter().map(|r| r.arrived).min().unwrap_or_default();
-    let last = records.iter().map(|r| r.finished).max().unwrap_or_default();
-    Observed {
-        requests: records.len(),
-        peak_in_flight: peak.max(0) as usize,
-        span_ms: last.saturating_sub(first).as_millis() as u64,
-        urls,
-    }
-}
-
-/// How many `arrivals` (sorted) fall strictly inside the span of any of `attempts` (sorted by
-/// arrival). Spans that overlap are merged (the union of two open spans that overlap is one
-/// open span); spans that only touch stay apart, so an arrival at the instant one attempt
-/// ended and the next began is inside neither. O(n log n), whatever a flood of requests.
-fn arrivals_within(arrivals: &[Duration], attempts: &[&Record]) -> usize {
-    let mut merged: Vec<(Duration, Duration)> = Vec::new();
-    for attempt in attempts {
-        match merged.last_mut() {
-            Some(last) if attempt.arrived < last.1 => last.1 = last.1.max(attempt.finished),
-            _ => merged.push((attempt.arrived, attempt.finished)),
-        }
-    }
-    merged
-        .iter()
-        .map(|&(from, to)| {
-            let low = arrivals.partition_point(|a| *a <= from);
-            let high = arrivals.partition_point(|a| *a < to);
-            high.saturating_sub(low)
-        })
-        .sum()
-}
-
-/// Every check of a case the observation does not meet, worded by what was observed.
-pub fn check(checks: &[SiteCheck], observed: &Observed) -> Vec<Mismatch> {
-    checks
-        .iter()
-        .filter_map(|check| {
-            let actual = observed.value(&check.observable);
-            if matches(&check.expected, &actual) {
-                return None;
-            }
-            let expected = describe(&check.expected);
-            let message = match &check.observable {
-                Observable::PeakInFlight => {
-                    format!("peak in flight was {actual}; expected {expected}")
-                }
-                Observable::Overlapped if actual == Value::Bool(false) => {
-                    "no two requests were ever in flight at once (one after another); expected them to overlap".to_owned()
-                }
-                Observable::Overlapped => {
-                    "requests overlapped; expected one at a time".to_owned()
-                }
-                Observable::Requests => format!("{actual} requests in all; expected {expected}"),
-                Observable::SpanMs => format!(
-                    "{actual} ms from the first request to the last answer; expected {expected}"
-                ),
-                Observable::Attempts(url) => {
-                    format!("{url} was requested {}; expected {expected}", times(&actual))
-                }
-                Observable::StartedDuring(url) => format!(
-                    "{actual} requests started while {url} was in flight; expected {expected}"
-                ),
-                Observable::RetryWaitMs(url) => format!(
-                    "{url} waited {actual} ms between attempts; expected {expected}"
-                ),
-            };
-            Some(Mismatch {
-                path: check.observable.path(),
-                message,
-            })
-        })
-        .collect()
-}
-
-fn times(count: &Value) -> String {
-    match count.as_u64() {
-        Some(0) => "never".into(),
-        Some(1) => "once".into(),
-        Some(n) => format!("{n} times"),
-        None => count.to_string(),
-    }
-}
 
 /// The requests of the case in progress.
 #[derive(Default)]
@@ -607,111 +428,10 @@ fn response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::Pattern;
     use http_body_util::{BodyExt, Full};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
-    }
-
-    fn record(url: &str, arrived: u64, finished: u64) -> Record {
-        Record {
-            url: url.into(),
-            arrived: ms(arrived),
-            finished: ms(finished),
-            outcome: Outcome::Answered(200),
-        }
-    }
-
-    #[test]
-    fn observations_come_from_the_records() {
-        // Five slots: five requests at once, then the sixth when the first finishes, and a
-        // retry of it 300 ms after its first attempt.
-        let records: Vec<Record> = (0..5)
-            .map(|i| record(&format!("/p{i}"), 0, 100 + i))
-            .chain([record("/p5", 100, 200), record("/p5", 500, 550)])
-            .collect();
-        let observed = observe(&records);
-        assert_eq!(observed.peak_in_flight, 5);
-        assert_eq!(observed.requests, 7);
-        assert_eq!(observed.urls["/p5"].attempts, 2);
-        assert_eq!(observed.urls["/p5"].retry_wait_ms, 300);
-        // /p5's first attempt arrived while /p1../p4 were still in flight.
-        assert_eq!(observed.urls["/p4"].started_during, 1);
-        assert_eq!(observed.urls["/p0"].started_during, 0);
-        assert_eq!(observed.span_ms, 550);
-        // One after another, back to back: never two in flight.
-        let serial = observe(&[record("/a", 0, 100), record("/b", 100, 200)]);
-        assert_eq!(serial.peak_in_flight, 1);
-        assert_eq!(serial.value(&Observable::Overlapped), Value::Bool(false));
-        assert_eq!(observe(&[]).peak_in_flight, 0);
-    }
-
-    #[test]
-    fn started_during_counts_as_a_direct_count_would() {
-        // Pseudo-random requests on three URLs, overlapping, touching and nested; the
-        // O(n log n) count must equal counting every pair.
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
-        let records: Vec<Record> = (0..300)
-            .map(|_| {
-                let arrived = next(1000);
-                record(&format!("/u{}", next(3)), arrived, arrived + next(60))
-            })
-            .collect();
-        let observed = observe(&records);
-        for (url, seen) in &observed.urls {
-            let direct = records
-                .iter()
-                .filter(|other| {
-                    records.iter().any(|r| {
-                        &r.url == url && other.arrived > r.arrived && other.arrived < r.finished
-                    })
-                })
-                .count();
-            assert_eq!(seen.started_during, direct, "{url}");
-        }
-    }
-
-    #[test]
-    fn failed_checks_say_what_was_observed() {
-        let observed = observe(&[
-            record("http://127.0.0.1:8001/a", 0, 100),
-            record("http://127.0.0.1:8001/a", 100, 200),
-            record("http://127.0.0.1:8001/a", 200, 300),
-        ]);
-        let check = |observable, expected: Value| SiteCheck {
-            observable,
-            expected: Pattern::parse(&expected).unwrap(),
-        };
-        let mismatches = check_all(
-            &[
-                check(Observable::PeakInFlight, serde_json::json!(1)),
-                check(
-                    Observable::Attempts("http://127.0.0.1:8001/a".into()),
-                    serde_json::json!(1),
-                ),
-                check(Observable::Overlapped, serde_json::json!(true)),
-            ],
-            &observed,
-        );
-        let texts: Vec<String> = mismatches.iter().map(|m| m.to_string()).collect();
-        assert_eq!(
-            texts,
-            [
-                "sites.attempts[\"http://127.0.0.1:8001/a\"]: http://127.0.0.1:8001/a was requested 3 times; expected 1",
-                "sites.overlapped: no two requests were ever in flight at once (one after another); expected them to overlap",
-            ]
-        );
-    }
-
-    fn check_all(checks: &[SiteCheck], observed: &Observed) -> Vec<Mismatch> {
-        check(checks, observed)
     }
 
     async fn web_on_loopback(routes: Vec<Route>) -> (u16, Web) {
