@@ -3,6 +3,7 @@ pub mod batch;
 pub mod cli;
 pub mod cmd;
 pub mod compare;
+mod console;
 pub mod error;
 pub mod grade;
 pub mod judge;

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::Cli;
+use crate::console::say;
+use crate::error::{Error, exit};
 use crate::task::Kind;
 
 /// The files of a new task, relative to its folder.
@@ -259,4 +262,24 @@ pub fn create(tasks_dir: &Path, id: &str, kind: Kind) -> Result<PathBuf, String>
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(dir)
+}
+
+/// `livejudge new ID --kind K`.
+pub(super) fn new_task(cli: &Cli, id: &str, kind: crate::cli::NewKind) -> Result<u8, Error> {
+    use crate::cli::NewKind;
+    let kind = match kind {
+        NewKind::Python => Kind::Python,
+        NewKind::Http => Kind::Http,
+        NewKind::Tcp => Kind::Tcp,
+    };
+    let dir = crate::cmd::new::create(&cli.tasks, id, kind).map_err(|message| {
+        Error::input(message, Some("pick another id, or pass --tasks DIR".into()))
+    })?;
+    say!("created {} ({} task)", dir.display(), kind.name());
+    say!(
+        "next: edit {}/README.md and the cases in task.toml, then run: livejudge --tasks {} check {id}",
+        dir.display(),
+        cli.tasks.display()
+    );
+    Ok(exit::PASSED)
 }

@@ -1,7 +1,7 @@
 //! Grading: for each submission, prepare a workspace, run the cases in the sandbox, judge each
 //! observation and tell the reporters. Reporters only receive events; they never reach back.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -13,9 +13,9 @@ use crate::outcome::{
     PythonInfo, Reporter, SCHEMA_VERSION, Submission, SubmissionResult,
 };
 use crate::run::pyenv::{Interpreter, Venv};
-use crate::run::python::{self, HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE, RunSetup};
-use crate::run::server::{self, ServerRun};
+use crate::run::python::{HARNESS_FILE, RUNTIME_FILE, RUNTIME_SOURCE};
 use crate::run::workspace::{Workspace, copy_file_nofollow, copy_submission_dir, write_readable};
+use crate::run::{Interrupted, RunContext, Runner};
 use crate::sandbox::{Dirs, Launcher};
 use crate::task::Kind;
 use crate::task::Task;
@@ -54,10 +54,35 @@ impl Update {
     }
 }
 
+/// The task's Python as every run sees it: the environment's interpreter, what the box must
+/// be able to read for it, and how reports name it.
+#[derive(Debug, Clone)]
+pub struct PythonEnv {
+    pub info: PythonInfo,
+    /// The interpreter of the task's environment.
+    pub python: PathBuf,
+    /// The environment and the installation it belongs to.
+    pub read_only: Vec<PathBuf>,
+}
+
+impl PythonEnv {
+    pub fn new(interpreter: &Interpreter, venv: &Venv) -> PythonEnv {
+        PythonEnv {
+            info: PythonInfo {
+                executable: interpreter.executable.clone(),
+                version: interpreter.version_string(),
+            },
+            python: venv.python.clone(),
+            read_only: vec![venv.dir.clone(), interpreter.prefix.clone()],
+        }
+    }
+}
+
 pub struct Grader<'a> {
     pub task: &'a Task,
-    pub interpreter: &'a Interpreter,
-    pub venv: &'a Venv,
+    pub python: &'a PythonEnv,
+    /// What runs each submission's cases ([`crate::run::Processes`] outside tests).
+    pub runner: &'a dyn Runner,
     pub launcher: &'a dyn Launcher,
     pub isolation: &'a IsolationReport,
     pub show_hidden: bool,
@@ -87,10 +112,7 @@ impl Grader<'_> {
             isolation: self.isolation.level,
             isolation_mechanisms: self.isolation.mechanisms.clone(),
             isolation_missing: self.isolation.missing.clone(),
-            python: PythonInfo {
-                executable: self.interpreter.executable.clone(),
-                version: self.interpreter.version_string(),
-            },
+            python: self.python.info.clone(),
             passed: false,
             passed_submissions: 0,
             passed_cases: 0,
@@ -224,10 +246,10 @@ impl Grader<'_> {
             Err(message) => Some(Observation::JudgeError(message)),
             Ok(Prepared::EntryMissing(missing)) => Some(Observation::NotLoaded(missing)),
             Ok(Prepared::Ready(workspace)) => {
-                let setup = RunSetup {
+                let context = RunContext {
                     task,
-                    python: self.venv.python.clone(),
-                    read_only: vec![self.venv.dir.clone(), self.interpreter.prefix.clone()],
+                    python: self.python.python.clone(),
+                    read_only: self.python.read_only.clone(),
                     dirs: Dirs {
                         run: workspace.run_dir.clone(),
                         judge: workspace.judge_dir.clone(),
@@ -236,6 +258,7 @@ impl Grader<'_> {
                     },
                     launcher: self.launcher,
                     sockets_dir: workspace.root().join("net"),
+                    data_dir: workspace.root().join("data"),
                     entry_display: if submission.is_dir {
                         task.entry.clone()
                     } else {
@@ -247,27 +270,13 @@ impl Grader<'_> {
                     },
                 };
                 let mut sink = |observed: CaseObservation| record(observed);
-                let outcome = match task.kind {
-                    Kind::Python => python::run(&setup, cancel, &mut sink).await,
-                    Kind::Tcp | Kind::Http => {
-                        let run = ServerRun {
-                            task,
-                            python: setup.python.clone(),
-                            read_only: setup.read_only.clone(),
-                            dirs: setup.dirs.clone(),
-                            sockets_dir: setup.sockets_dir.clone(),
-                            data_dir: workspace.root().join("data"),
-                            launcher: self.launcher,
-                        };
-                        server::run_cases(&run, cancel, &mut sink).await
-                    }
-                };
+                let outcome = self.runner.run(&context, cancel, &mut sink).await;
                 match outcome {
                     Ok(stats) => {
                         attempts = stats.attempts;
                         server_ready = stats.server_ready;
                     }
-                    Err(python::Interrupted) => return None,
+                    Err(Interrupted) => return None,
                 }
                 None
             }

@@ -5,6 +5,7 @@ mod human;
 mod json;
 mod progress;
 mod results;
+pub mod show;
 mod watch;
 
 pub use human::HumanReporter;

@@ -409,7 +409,7 @@ impl Checker<'_> {
     }
 
     fn body_file(&mut self, at: &[Segment], relative: &str) -> Vec<u8> {
-        if !super::is_contained(relative) {
+        if !super::validate::is_contained(relative) {
             self.report(
                 at,
                 format!("\"{relative}\" must be a relative path inside the sites folder"),

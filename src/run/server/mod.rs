@@ -16,10 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::outcome::{
     CaseObservation, CaseOutput, LoadProblem, LoadProblemKind, Observation, TimeScope,
 };
-use crate::run::python::{Interrupted, RunStats};
 use crate::run::supervise::{self, Running, describe_status};
+use crate::run::{Interrupted, RunContext, RunStats};
 use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
-use crate::task::{ServerStart, Task};
+use crate::task::ServerStart;
 use crate::util::text::tail_lines;
 
 /// How often readiness is probed: fast, since every start waits on it.
@@ -259,7 +259,7 @@ async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) 
 
 /// The server a case runs against, which a restart step replaces.
 struct Live<'r, 'a> {
-    run: &'r ServerRun<'a>,
+    run: &'r RunContext<'a>,
     spec: &'r crate::task::ServerSpec,
     cancel: &'r CancellationToken,
     /// `None` after a restart that failed: connections are then refused.
@@ -274,7 +274,7 @@ struct Live<'r, 'a> {
 
 impl<'r, 'a> Live<'r, 'a> {
     fn new(
-        run: &'r ServerRun<'a>,
+        run: &'r RunContext<'a>,
         spec: &'r crate::task::ServerSpec,
         cancel: &'r CancellationToken,
         server: Server,
@@ -418,23 +418,10 @@ fn count_files(dir: &std::path::Path, cap: usize) -> std::io::Result<usize> {
     Ok(count)
 }
 
-/// What running a server kind's cases needs (host paths).
-pub struct ServerRun<'a> {
-    pub task: &'a Task,
-    /// The task environment's interpreter (for `python` in the command).
-    pub python: PathBuf,
-    pub read_only: Vec<PathBuf>,
-    pub dirs: Dirs,
-    pub sockets_dir: PathBuf,
-    /// Bound as DATA_DIR when the task asks for one; emptied for each fresh server.
-    pub data_dir: PathBuf,
-    pub launcher: &'a dyn Launcher,
-}
-
 /// Runs every case of a server task in order against one server, started when the first case
 /// needs it and again when a case left it stopped; `sink` gets each observation at once.
 pub async fn run_cases(
-    run: &ServerRun<'_>,
+    run: &RunContext<'_>,
     cancel: &CancellationToken,
     sink: &mut dyn FnMut(CaseObservation),
 ) -> Result<RunStats, Interrupted> {
@@ -568,7 +555,7 @@ fn remove_tree(path: &std::path::Path) -> std::io::Result<()> {
 /// Starts the server and waits until it is ready (returning how long that took); the
 /// observation every remaining case gets when it does not.
 async fn start_ready(
-    run: &ServerRun<'_>,
+    run: &RunContext<'_>,
     spec: &crate::task::ServerSpec,
     cancel: &CancellationToken,
 ) -> Result<Result<(Server, Duration), Observation>, Interrupted> {
