@@ -7,15 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::sandbox::Policy;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0    every case of every submission passed
-  1    some case failed
-  2    usage, task-spec or input error (a malformed task.toml, a missing submission)
-  3    environment error (no usable Python, a failed package install, an unusable cache)
-  4    internal error (a judge-error verdict): the results are not reliable
-  130  interrupted (Ctrl-C or SIGTERM); what finished is still reported
-
+const ENVIRONMENT_VARIABLES: &str = "\
 Environment:
   LIVEJUDGE_PYTHON     the interpreter to use when --python is not given (default: python3)
   LIVEJUDGE_CACHE_DIR  where Python environments are cached (default: ~/.cache/livejudge)
@@ -24,12 +16,21 @@ Environment:
   LIVEJUDGE_BWRAP      the bubblewrap binary (default: bwrap on PATH)
   NO_COLOR             disables colour in the human report";
 
+/// What `--help` ends with: the exit codes (from [`crate::error::exit::TABLE`]) and the
+/// environment variables.
+fn after_help() -> String {
+    format!(
+        "{}\n{ENVIRONMENT_VARIABLES}",
+        crate::error::exit::help_section()
+    )
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "livejudge",
     version,
     about = "Grades Python live-coding submissions against task specs, with readable diffs.",
-    after_help = EXIT_CODES
+    after_help = after_help()
 )]
 pub struct Cli {
     /// Folder holding the tasks (one sub-folder per task).
@@ -59,7 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Grade one or more submissions against a task.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = after_help())]
     Grade(GradeArgs),
     /// List the tasks with their titles.
     List,

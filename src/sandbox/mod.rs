@@ -179,10 +179,19 @@ impl RunGuard {
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error(
-        "full isolation (--isolation strict) is not available on this machine:\n{}\n  help: run `livejudge doctor` for details, or pass --isolation auto to use what is available",
+        "full isolation (--isolation strict) is not available on this machine:\n{}",
         .missing.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
     )]
     StrictUnavailable { missing: Vec<String> },
+}
+
+impl SandboxError {
+    /// How to fix it.
+    pub fn help(&self) -> String {
+        match self {
+            SandboxError::StrictUnavailable { .. } => "run `livejudge doctor` for details, or pass --isolation auto to use what is available".into(),
+        }
+    }
 }
 
 /// Picks the launcher for `policy` on this machine.

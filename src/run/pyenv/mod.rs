@@ -11,32 +11,39 @@ pub use venv::{Venv, VenvProgress, ensure_venv};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnvError {
-    #[error("no usable Python: {detail}\n  help: {help}")]
+    #[error("no usable Python: {detail}")]
     NoPython { detail: String, help: String },
-    #[error(
-        "{program} is Python {found}, but this task needs Python {required} or newer\n  help: pass --python PATH or set LIVEJUDGE_PYTHON to a newer interpreter"
-    )]
+    #[error("{program} is Python {found}, but this task needs Python {required} or newer")]
     TooOld {
         program: String,
         found: String,
         required: String,
     },
-    #[error(
-        "cannot create the Python environment in {dir}: `{command}` failed\n{output}\n  help: {help}"
-    )]
+    #[error("cannot create the Python environment in {dir}: `{command}` failed\n{output}")]
     Venv {
         dir: PathBuf,
         command: String,
         output: String,
         help: String,
     },
-    #[error(
-        "the cache directory {path} is not usable: {source}\n  help: set LIVEJUDGE_CACHE_DIR to a writable directory"
-    )]
+    #[error("the cache directory {path} is not usable: {source}")]
     Cache {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl EnvError {
+    /// How to fix it.
+    pub fn help(&self) -> String {
+        match self {
+            EnvError::NoPython { help, .. } | EnvError::Venv { help, .. } => help.clone(),
+            EnvError::TooOld { .. } => {
+                "pass --python PATH or set LIVEJUDGE_PYTHON to a newer interpreter".into()
+            }
+            EnvError::Cache { .. } => "set LIVEJUDGE_CACHE_DIR to a writable directory".into(),
+        }
+    }
 }
 
 /// Where livejudge keeps interpreters' descriptions and task environments.
