@@ -14,7 +14,7 @@ const VALUE_PREVIEW_CHARS: usize = 120;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Mismatch {
-    pub path: String,
+    pub path: JsonPath,
     pub message: String,
 }
 
@@ -85,7 +85,7 @@ pub fn matches(pattern: &Pattern, actual: &Value) -> bool {
 fn push(out: &mut Vec<Mismatch>, path: &JsonPath, message: String) {
     if out.len() < MAX_MISMATCHES {
         out.push(Mismatch {
-            path: path.to_string(),
+            path: path.clone(),
             message,
         });
     }
@@ -174,7 +174,7 @@ fn walk(pattern: &Pattern, actual: &Value, path: &mut JsonPath, out: &mut Vec<Mi
                     at.push(super::path::Segment::Key(key.clone()));
                 }
                 // `$each` may have said so already.
-                if !out.iter().any(|m| m.path == at.to_string()) {
+                if !out.iter().any(|m| m.path == at) {
                     push(out, &at, "missing key".to_owned());
                 }
             }
@@ -197,7 +197,7 @@ fn walk(pattern: &Pattern, actual: &Value, path: &mut JsonPath, out: &mut Vec<Mi
                 && out.len() < MAX_MISMATCHES
             {
                 out.push(Mismatch {
-                    path: location,
+                    path: JsonPath::parse(&location),
                     message: format!("{message} (expected the set {})", list(values)),
                 });
             }

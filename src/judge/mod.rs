@@ -4,7 +4,7 @@
 pub mod sites;
 pub mod solutions;
 
-use crate::compare::{self, Mismatch};
+use crate::compare::{self, JsonPath, Mismatch, Segment};
 use crate::outcome::{
     CaseObservation, CaseOutput, CaseResult, GroupScore, LoadProblem, LoadProblemKind, Observation,
     Score, TimeScope, Verdict,
@@ -16,46 +16,42 @@ use crate::util::units::{format_duration, format_size};
 /// The transcripts (request as curl, response as `curl -i` prints it) of the steps that
 /// have a mismatch, in step order: enough to reproduce the failure by hand.
 fn failing_transcripts(
-    mismatches: &[crate::compare::Mismatch],
-    transcripts: Option<&serde_json::Value>,
+    mismatches: &[Mismatch],
+    transcripts: &std::collections::BTreeMap<usize, String>,
 ) -> Option<String> {
-    let transcripts = transcripts?.as_object()?;
-    let mut steps: Vec<usize> = mismatches
-        .iter()
-        .filter_map(|m| {
-            let rest = m.path.strip_prefix("$.steps[")?;
-            rest.split_once(']')?.0.parse().ok()
-        })
-        .collect();
-    steps.sort_unstable();
-    steps.dedup();
+    let steps: std::collections::BTreeSet<usize> = mismatches.iter().filter_map(step_of).collect();
     let shown: Vec<String> = steps
         .iter()
         .filter_map(|step| {
-            let text = transcripts.get(&step.to_string())?.as_str()?;
+            let text = transcripts.get(step)?;
             Some(format!("step {step}:\n{text}"))
         })
         .collect();
     (!shown.is_empty()).then(|| shown.join("\n\n"))
 }
 
+/// The step a mismatch of a scenario's observation (`$.steps[N]...`) is about.
+fn step_of(mismatch: &Mismatch) -> Option<usize> {
+    match mismatch.path.segments() {
+        [Segment::Key(steps), Segment::Index(step), ..] if steps == "steps" => Some(*step),
+        _ => None,
+    }
+}
+
 /// Within each step, a request that got no answer first, then a response's status, its
 /// headers, and the rest: a wrong status usually explains what follows it.
-fn order_by_step(mismatches: &mut [crate::compare::Mismatch]) {
-    let rank = |path: &str| {
-        let rest = path.strip_prefix("$.steps[").unwrap_or("");
-        let (index, after) = rest.split_once(']').unwrap_or(("", ""));
-        let index: usize = index.parse().unwrap_or(usize::MAX);
-        let part = match after {
+fn order_by_step(mismatches: &mut [Mismatch]) {
+    let rank = |mismatch: &Mismatch| {
+        let part = match mismatch.path.segments() {
             // No answer at all: nothing else about the step matters as much.
-            ".error" => 0,
-            ".status" => 1,
-            headers if headers.starts_with(".headers") => 2,
+            [_, _, Segment::Key(part)] if part == "error" => 0,
+            [_, _, Segment::Key(part)] if part == "status" => 1,
+            [_, _, Segment::Key(part), ..] if part == "headers" => 2,
             _ => 3,
         };
-        (index, part)
+        (step_of(mismatch).unwrap_or(usize::MAX), part)
     };
-    mismatches.sort_by_key(|m| rank(&m.path));
+    mismatches.sort_by_key(rank);
 }
 
 /// Judges one observation. Hidden cases keep their verdict, title and rule but lose their
@@ -77,26 +73,13 @@ pub fn judge(
     let mut ran = true;
     let (verdict, summary) = match observation {
         Observation::Value(value) => {
-            // A scenario's captured values fill `{{name}}` in the expectation, and its
-            // transcripts show failing requests; neither is compared.
-            let mut value = value.clone();
-            let mut take = |key: &str| match value.as_object_mut() {
-                Some(map) if !case.steps.is_empty() => map.remove(key),
-                _ => None,
-            };
-            let captured = take("captured");
-            let transcripts = take("transcripts");
-            let expect = match captured.as_ref().and_then(serde_json::Value::as_object) {
-                Some(captured) => std::borrow::Cow::Owned(case.expect.with_captures(captured)),
-                None => std::borrow::Cow::Borrowed(&case.expect),
-            };
-            let comparison = compare::compare(&expect, &value);
+            let comparison = compare::compare(&case.expect, value);
             // What the fixture websites saw comes first: it is what the case is about.
             let site_mismatches = match &observed.sites {
                 _ if case.site_checks.is_empty() => Vec::new(),
                 Some(sites) => sites::check(&case.site_checks, sites),
                 None => vec![Mismatch {
-                    path: "sites".into(),
+                    path: JsonPath::sites(),
                     message: "the judge has no observation of the websites for this case".into(),
                 }],
             };
@@ -105,10 +88,25 @@ pub fn judge(
             } else {
                 mismatches = site_mismatches;
                 mismatches.extend(comparison.mismatches);
-                if !case.steps.is_empty() {
-                    order_by_step(&mut mismatches);
-                    details = failing_transcripts(&mismatches, transcripts.as_ref());
-                }
+                diff = comparison.diff;
+                (Verdict::Wrong, mismatch_summary(&mismatches))
+            }
+        }
+        Observation::Scenario(scenario) => {
+            // Captured values fill `{{name}}` in the expectation; transcripts show the
+            // requests of failing steps. Neither is compared.
+            let expect = if scenario.captured.is_empty() {
+                std::borrow::Cow::Borrowed(&case.expect)
+            } else {
+                std::borrow::Cow::Owned(case.expect.with_captures(&scenario.captured))
+            };
+            let comparison = compare::compare(&expect, &scenario.compared());
+            if comparison.passed() {
+                (Verdict::Pass, String::new())
+            } else {
+                mismatches = comparison.mismatches;
+                order_by_step(&mut mismatches);
+                details = failing_transcripts(&mismatches, &scenario.transcripts);
                 diff = comparison.diff;
                 (Verdict::Wrong, mismatch_summary(&mismatches))
             }

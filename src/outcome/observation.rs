@@ -65,6 +65,8 @@ pub struct LoadProblem {
 pub enum Observation {
     /// The harness's observation of the case.
     Value(Value),
+    /// What a server case's steps observed.
+    Scenario(ScenarioObservation),
     Raised(RaisedException),
     TimedOut {
         limit: Duration,
@@ -147,5 +149,24 @@ impl Observed {
             Observable::StartedDuring(u) => url(u).started_during.into(),
             Observable::RetryWaitMs(u) => url(u).retry_wait_ms.into(),
         }
+    }
+}
+
+/// What a server case's steps observed, from outside the box.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScenarioObservation {
+    /// One value per step (`null` for a step that expects nothing), compared with what the
+    /// steps expect.
+    pub steps: Vec<Value>,
+    /// Values the steps captured: later expectations refer to them as `{{name}}`.
+    pub captured: serde_json::Map<String, Value>,
+    /// What each request step (by index) sent and got back, shown when that step fails.
+    pub transcripts: BTreeMap<usize, String>,
+}
+
+impl ScenarioObservation {
+    /// What is compared with the case's expectation: `{"steps": [...]}`.
+    pub fn compared(&self) -> Value {
+        serde_json::json!({ "steps": self.steps })
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::diagnostic::{Locator, SpecError, SpecErrors, located};
-use crate::compare::{Pattern, Segment};
+use crate::compare::{JsonPath, Pattern, Segment};
 use crate::util::units;
 
 /// The folder under the task's fixtures that holds the sites file and its bodies.
@@ -463,16 +463,23 @@ pub enum Observable {
 
 impl Observable {
     /// Where the observation sits, as mismatches name it.
-    pub fn path(&self) -> String {
-        match self {
-            Observable::PeakInFlight => "sites.peak_in_flight".into(),
-            Observable::Overlapped => "sites.overlapped".into(),
-            Observable::Requests => "sites.requests".into(),
-            Observable::SpanMs => "sites.span_ms".into(),
-            Observable::Attempts(url) => format!("sites.attempts[\"{url}\"]"),
-            Observable::StartedDuring(url) => format!("sites.started_during[\"{url}\"]"),
-            Observable::RetryWaitMs(url) => format!("sites.retry_wait_ms[\"{url}\"]"),
+    /// Where a mismatch of this observable is reported: `sites.peak_in_flight`,
+    /// `sites.attempts["http://127.0.0.1:8001/a"]`.
+    pub fn path(&self) -> JsonPath {
+        let (name, url) = match self {
+            Observable::PeakInFlight => ("peak_in_flight", None),
+            Observable::Overlapped => ("overlapped", None),
+            Observable::Requests => ("requests", None),
+            Observable::SpanMs => ("span_ms", None),
+            Observable::Attempts(url) => ("attempts", Some(url)),
+            Observable::StartedDuring(url) => ("started_during", Some(url)),
+            Observable::RetryWaitMs(url) => ("retry_wait_ms", Some(url)),
+        };
+        let mut path = JsonPath::sites().child_key(name);
+        if let Some(url) = url {
+            path.push(Segment::Key(url.clone()));
         }
+        path
     }
 }
 

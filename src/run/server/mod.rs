@@ -508,7 +508,7 @@ pub async fn run_cases(
         stats.server_ready.extend(restarts);
         server = current;
         let observation = match outcome {
-            Ok(value) => Observation::Value(value),
+            Ok(observed) => Observation::Scenario(observed),
             Err(_) => Observation::TimedOut {
                 limit: case.wall_time,
                 scope: TimeScope::Case,

@@ -3,6 +3,7 @@
 //! `{"steps": [...]}`, compared with the expectations written in the steps.
 
 use super::{http, tcp};
+use crate::outcome::ScenarioObservation;
 use crate::task::steps::Step;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -122,23 +123,21 @@ pub trait Connector: Sync {
     fn data_files(&self) -> Result<usize, String>;
 }
 
-/// Runs `steps` and returns the case's observation: `{"steps": [one value per step]}`, plus
-/// `"captured": {...}` when steps captured values (later expectations may refer to them) and
-/// `"transcripts": {"N": "..."}`, what request step N sent and got back (shown when it
-/// fails). Neither of those two is compared. Steps that expect nothing observe `null`; a
-/// failure to connect or a closed connection is observed as such, and later steps on that
+/// Runs `steps` and returns what they observed: a value per step (steps that expect nothing
+/// observe `null`), with what they captured and the transcripts of their requests. A failure
+/// to connect or a closed connection is observed as such, and later steps on that
 /// connection observe it too.
-pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
+pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> ScenarioObservation {
     let mut connections: HashMap<String, tcp::Connection> = HashMap::new();
     let mut captured = Map::new();
-    let mut transcripts = Map::new();
+    let mut transcripts = std::collections::BTreeMap::new();
     let mut observed = Vec::with_capacity(steps.len());
     for (index, step) in steps.iter().enumerate() {
         let value = match step {
             Step::Exchange(exchange) => {
                 let (value, transcript) = http::exchange(connector, exchange, &mut captured).await;
                 if let Some(transcript) = transcript {
-                    transcripts.insert(index.to_string(), Value::String(transcript));
+                    transcripts.insert(index, transcript);
                 }
                 value
             }
@@ -159,15 +158,11 @@ pub async fn run<C: Connector>(connector: &C, steps: &[Step]) -> Value {
         };
         observed.push(value);
     }
-    let mut observation = Map::new();
-    observation.insert("steps".into(), Value::Array(observed));
-    if !captured.is_empty() {
-        observation.insert("captured".into(), Value::Object(captured));
+    ScenarioObservation {
+        steps: observed,
+        captured,
+        transcripts,
     }
-    if !transcripts.is_empty() {
-        observation.insert("transcripts".into(), Value::Object(transcripts));
-    }
-    Value::Object(observation)
 }
 
 #[cfg(test)]

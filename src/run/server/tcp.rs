@@ -455,7 +455,7 @@ mod tests {
                 timeout: Duration::from_millis(200),
             },
         ];
-        let observed = run(&server, &steps).await;
+        let observed = run(&server, &steps).await.compared();
         assert_eq!(
             observed,
             json!({"steps": [
@@ -498,7 +498,7 @@ mod tests {
                 true
             }
         }
-        let observed = run(&Nobody, &[send(MAIN, &["PING\n"])]).await;
+        let observed = run(&Nobody, &[send(MAIN, &["PING\n"])]).await.compared();
         assert_eq!(
             observed,
             json!({"steps": [{"error": "the server refused the connection"}]})
@@ -522,13 +522,17 @@ mod tests {
         // 5 clients x 200 ms: about 0.2 s together, 1 s one at a time; the limit, 0.6 s,
         // sits far from both.
         let concurrent = Loopback(line_server_with(false).await);
-        let observed = run(&concurrent, &[burst(5, "SLEEP\n", 1, 600)]).await;
+        let observed = run(&concurrent, &[burst(5, "SLEEP\n", 1, 600)])
+            .await
+            .compared();
         assert_eq!(
             observed,
             json!({"steps": [{"in_time": true, "greetings": {"PONG": 5}, "replies": {"SLEPT": 5}, "overlapped": 5}]})
         );
         let serial = Loopback(line_server_with(true).await);
-        let observed = run(&serial, &[burst(5, "SLEEP\n", 1, 600)]).await;
+        let observed = run(&serial, &[burst(5, "SLEEP\n", 1, 600)])
+            .await
+            .compared();
         let step = &observed["steps"][0];
         assert_eq!(step["in_time"], false, "{step}");
         assert_eq!(
@@ -554,7 +558,7 @@ mod tests {
             b.numbers = Some((1, 200));
             b.service = None;
         }
-        let observed = run(&server, &[step]).await;
+        let observed = run(&server, &[step]).await.compared();
         assert_eq!(
             observed,
             json!({"steps": [{"in_time": true, "numbers": "ok"}]})
@@ -607,7 +611,8 @@ mod tests {
                 },
             ],
         )
-        .await;
+        .await
+        .compared();
         assert_eq!(
             observed,
             json!({"steps": [null, {"exited_within_grace": false}]})
