@@ -16,6 +16,8 @@ mod console;
 pub mod error;
 pub mod grade;
 pub mod judge;
+#[cfg(test)]
+mod layering;
 pub mod outcome;
 pub mod report;
 pub mod run;

@@ -63,29 +63,25 @@ fn times(count: &Value) -> String {
 mod tests {
     use super::*;
     use crate::compare::Pattern;
-    use crate::run::sites::{Outcome, Record, observe};
-    use std::time::Duration;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    fn record(url: &str, arrived: u64, finished: u64) -> Record {
-        Record {
-            url: url.into(),
-            arrived: ms(arrived),
-            finished: ms(finished),
-            outcome: Outcome::Answered(200),
-        }
-    }
+    use crate::outcome::UrlObserved;
 
     #[test]
     fn failed_checks_say_what_was_observed() {
-        let observed = observe(&[
-            record("http://127.0.0.1:8001/a", 0, 100),
-            record("http://127.0.0.1:8001/a", 100, 200),
-            record("http://127.0.0.1:8001/a", 200, 300),
-        ]);
+        // One URL requested three times, one after another.
+        let observed = Observed {
+            requests: 3,
+            peak_in_flight: 1,
+            span_ms: 300,
+            urls: [(
+                "http://127.0.0.1:8001/a".to_owned(),
+                UrlObserved {
+                    attempts: 3,
+                    started_during: 0,
+                    retry_wait_ms: 0,
+                },
+            )]
+            .into(),
+        };
         let site_check = |observable, expected: Value| SiteCheck {
             observable,
             expected: Pattern::parse(&expected).unwrap(),
