@@ -4,11 +4,10 @@
 //! colours, sorting, and a failing case's diff), with a screenshot kept under
 //! target/test-artifacts/.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::support::*;
 
 fn solutions() -> Vec<PathBuf> {
     let root = repo().join("tasks/caching-decorator/solutions");

@@ -1,13 +1,12 @@
 //! The Python environment and the process lifecycle: interpreter resolution, environment
 //! errors (exit 3), and clean stops on Ctrl-C or SIGTERM with nothing left behind.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 const ACCEPTED: &str = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
 

@@ -1,8 +1,6 @@
 //! Helpers for integration tests: run the built `livejudge` binary from the repository root
 //! with a cache directory of its own, with a timeout, and read what it printed.
 
-#![allow(dead_code)]
-
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,13 +1,12 @@
 //! `livejudge watch`: the public cases graded again each time the solution is saved, the first
 //! failure shown in full, and Ctrl-C ends it with nothing left running.
 
-mod common;
 
 use std::io::BufRead;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 /// Kills the watcher if the test fails before stopping it: a watch never ends by itself.
 struct KillOnDrop(std::process::Child);

@@ -2,13 +2,12 @@
 //! results streamed to a JSON Lines file, and a batch that resumes after a Ctrl-C or a SIGKILL
 //! of livejudge without grading anything twice or leaving a process or a file behind.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 /// `count` submissions for tests/tasks/slow-batch, every third one wrong.
 fn submissions(dir: &Path, count: usize) -> Vec<PathBuf> {

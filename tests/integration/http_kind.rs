@@ -3,9 +3,7 @@
 //! DATA_DIR that survives a restart and is empty on a fresh server, an HTTP burst, an idle
 //! connection, and servers that hang up, never get ready or crash at start.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 fn grade(submission: &str) -> (Run, serde_json::Value) {
     let path = format!("tests/submissions/notes-http/{submission}");

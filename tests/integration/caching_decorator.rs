@@ -2,9 +2,7 @@
 //! a row; every rejected one fails the cases its solutions.toml names, with a message that
 //! names the broken behaviour.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "caching-decorator";
 

@@ -9,7 +9,6 @@
 //! (fork, thread and memory bombs, disk fills, kill(-1), ...) check that they run inside
 //! bubblewrap first and do nothing elsewhere.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -23,7 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 use wait_timeout::ChildExt;
 
 // ---------------------------------------------------------------------------------------------
@@ -589,7 +588,7 @@ struct Output {
     stderr: Vec<u8>,
 }
 
-/// Like common::run_command, but keeps the raw bytes, and fails rather than hangs when a
+/// Like support::run_command, but keeps the raw bytes, and fails rather than hangs when a
 /// process of the run still holds livejudge's own stdout or stderr after it exited.
 fn run_bytes(mut command: Command) -> Output {
     let mut child = command.spawn().expect("start livejudge");

@@ -3,11 +3,10 @@
 //! Also the isolation levels: strict refuses when it cannot be had, auto says what it used,
 //! none warns, and `doctor` tells what is there.
 
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::support::*;
 use serde_json::Value;
 
 const CANARY: &str = "judge-env-canary-5d1e";

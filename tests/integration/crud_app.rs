@@ -3,9 +3,7 @@
 //! and every rejected one fails exactly the cases its solutions.toml names, with a message
 //! that names the broken behaviour and the failing requests as curl commands.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "crud-app";
 

@@ -3,12 +3,11 @@
 //! loopback is used: the sites are on the box's own loopback, and the "unreachable" listener is
 //! one this test opens on the host's.
 
-mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::support::*;
 
 /// A copy of tests/tasks/sites-probe whose `host-unreachable` case names `host_port`.
 fn probe_tasks(root: &Path, host_port: u16) -> PathBuf {

@@ -2,9 +2,7 @@
 //! `livejudge ...` line of the CI workflow and manifests under docs/ is checked against the
 //! command's own --help.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 fn documented_commands() -> Vec<(String, String)> {
     let mut found = Vec::new();

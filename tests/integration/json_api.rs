@@ -3,9 +3,7 @@
 //! rejected one fails exactly the cases its solutions.toml names, with a message that names
 //! the mistake by its JSON path.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "json-api";
 

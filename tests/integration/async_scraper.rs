@@ -4,9 +4,7 @@
 //! rejected one fails exactly the cases its solutions.toml names, with a
 //! message that names the mistake from the websites' side.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "async-scraper";
 

@@ -3,11 +3,10 @@
 //! is no longer caught, when solutions.toml and the files disagree, when a spec is broken, and
 //! when a solution's outcome changes between repeated runs.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::support::*;
 
 fn in_tasks(tasks: &Path, args: &[&str]) -> Run {
     let mut all = vec!["--tasks", tasks.to_str().unwrap()];

@@ -1,9 +1,7 @@
 //! The tcp kind end to end: a server submission graded by steps in task.toml, under strict
 //! isolation (tests/tasks/line-server and tests/submissions/line-server).
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 fn grade(submission: &str) -> (Run, serde_json::Value) {
     let path = format!("tests/submissions/line-server/{submission}");

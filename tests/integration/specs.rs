@@ -1,9 +1,7 @@
 //! Task specs and the commands that read them: every malformed task.toml in the corpus gets an
 //! error naming its file, line and field (never a panic), and list/show/setup behave.
 
-mod common;
-
-use common::*;
+use crate::support::{self, *};
 
 /// (folder under tests/bad-specs, file:line the error must name, field, text it must contain)
 const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
@@ -295,7 +293,7 @@ fn show_prints_the_statement_and_only_public_cases() {
     let hidden = case_counts("caching-decorator").1;
     assert!(out.contains(&format!("{hidden} hidden case(s) are graded too")));
     // A task can also be given by its path.
-    let by_path = common::run(&["show", "tasks/caching-decorator"]);
+    let by_path = support::run(&["show", "tasks/caching-decorator"]);
     assert_eq!(by_path.stdout, run.stdout);
 }
 
@@ -309,7 +307,7 @@ fn unknown_tasks_get_a_suggestion() {
         run.stderr
     );
     assert!(run.stderr.contains("did you mean \"caching-decorator\"?"));
-    let run = common::run(&["show", "./no/such/task"]);
+    let run = support::run(&["show", "./no/such/task"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no task at ./no/such/task"));
 }

@@ -1,12 +1,11 @@
 //! Submissions that attack the judge itself (found by review): each is caught in the case
 //! that attacks, the other cases are unaffected, and the judge stays quick, small and clean.
 
-mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 /// Grades a trio submission; returns the run and its report.
 fn grade_trio(submission: &str) -> (Run, serde_json::Value) {

@@ -1,8 +1,6 @@
 //! Broken and misbehaving submissions: each is reported as what it is, never as a judge crash.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "caching-decorator";
 
