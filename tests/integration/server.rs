@@ -1,7 +1,6 @@
 //! A submission run as a server in a strict box, through the library: readiness (TCP and
 //! HTTP), talking to it through the relay, and stopping it with SIGTERM and a grace period.
 
-
 use std::path::Path;
 use std::time::Duration;
 
