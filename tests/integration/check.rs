@@ -3,16 +3,15 @@
 //! is no longer caught, when solutions.toml and the files disagree, when a spec is broken, and
 //! when a solution's outcome changes between repeated runs.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use livejudge::error::exit::{FAILED, PASSED, USAGE};
 
-fn in_tasks(tasks: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--tasks", tasks.to_str().unwrap()];
-    all.extend_from_slice(args);
-    run(&all)
+use crate::support::*;
+
+/// livejudge with `tasks` as its tasks folder.
+fn in_tasks(tasks: &Path) -> Livejudge {
+    Livejudge::new().tasks(tasks)
 }
 
 #[test]
@@ -20,25 +19,21 @@ fn a_new_task_of_each_kind_passes_check_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     for kind in ["python", "http", "tcp"] {
         let id = format!("demo-{kind}");
-        let created = in_tasks(dir.path(), &["new", &id, "--kind", kind]);
-        assert_eq!(created.code, 0, "{}", created.stderr);
+        in_tasks(dir.path())
+            .args(["new", &id, "--kind", kind])
+            .expect_exit(PASSED)
+            .run();
         assert!(dir.path().join(&id).join("task.toml").is_file());
     }
     let junit = dir.path().join("check.xml");
     let reports = dir.path().join("reports");
-    let checked = in_tasks(
-        dir.path(),
-        &[
-            "--isolation",
-            "strict",
-            "check",
-            "--junit",
-            junit.to_str().unwrap(),
-            "--report",
-            reports.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    let checked = in_tasks(dir.path())
+        .args(["--isolation", "strict", "check", "--junit"])
+        .arg(&junit)
+        .arg("--report")
+        .arg(&reports)
+        .expect_exit(PASSED)
+        .run();
     assert_eq!(
         checked.stdout.matches("  ✓ ").count(),
         6,
@@ -57,15 +52,20 @@ fn a_new_task_of_each_kind_passes_check_as_it_is() {
         );
     }
     // An existing folder is never overwritten.
-    let again = in_tasks(dir.path(), &["new", "demo-python"]);
-    assert_eq!(again.code, 2);
+    let again = in_tasks(dir.path())
+        .args(["new", "demo-python"])
+        .expect_exit(USAGE)
+        .run();
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
 }
 
 #[test]
 fn check_names_what_no_longer_holds() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(in_tasks(dir.path(), &["new", "demo"]).code, 0);
+    in_tasks(dir.path())
+        .args(["new", "demo"])
+        .expect_exit(PASSED)
+        .run();
     let task = dir.path().join("demo");
     // The known-wrong solution fixed: its mistake is no longer caught.
     std::fs::copy(
@@ -79,8 +79,10 @@ fn check_names_what_no_longer_holds() {
         "def add(a, b):\n    return a + b + 1\n",
     )
     .unwrap();
-    let checked = in_tasks(dir.path(), &["check", "demo"]);
-    assert_eq!(checked.code, 1, "{}", checked.stdout);
+    let checked = in_tasks(dir.path())
+        .args(["check", "demo"])
+        .expect_exit(FAILED)
+        .run();
     let out = &checked.stdout;
     assert!(
         out.contains("  ✗ rejected/ignores_sign.py (rejected):\n      passes every case: its mistake is not caught"),
@@ -108,14 +110,16 @@ fn check_names_what_no_longer_holds() {
         "exact = true\n[rejected.ignores_sign]\nfails = [\"small\"]\n[rejected.off_by_one]\nfails = [\"small\"]\n",
     )
     .unwrap();
-    assert_eq!(in_tasks(dir.path(), &["new", "broken"]).code, 0);
+    in_tasks(dir.path())
+        .args(["new", "broken"])
+        .expect_exit(PASSED)
+        .run();
     std::fs::write(
         dir.path().join("broken/task.toml"),
         "title = \"x\"\nkind = \"pyton\"\n",
     )
     .unwrap();
-    let checked = in_tasks(dir.path(), &["check"]);
-    assert_eq!(checked.code, 1);
+    let checked = in_tasks(dir.path()).arg("check").expect_exit(FAILED).run();
     let out = &checked.stdout;
     assert!(
         out.contains("broken\n  ✗ task.toml does not load:"),
@@ -134,7 +138,10 @@ fn check_names_what_no_longer_holds() {
 #[test]
 fn repeated_runs_catch_a_flaky_outcome() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(in_tasks(dir.path(), &["new", "demo"]).code, 0);
+    in_tasks(dir.path())
+        .args(["new", "demo"])
+        .expect_exit(PASSED)
+        .run();
     // A wrong solution that is wrong every other run: it keeps a counter outside the run
     // folder, which only an unisolated run can reach.
     let counter = dir.path().join("counter");
@@ -151,20 +158,11 @@ fn repeated_runs_catch_a_flaky_outcome() {
         ),
     )
     .unwrap();
-    let checked = in_tasks(
-        dir.path(),
-        &[
-            "--isolation",
-            "none",
-            "check",
-            "demo",
-            "--repeat",
-            "4",
-            "--jobs",
-            "1",
-        ],
-    );
-    assert_eq!(checked.code, 1, "{}\n{}", checked.stdout, checked.stderr);
+    let checked = in_tasks(dir.path())
+        .args(["--isolation", "none", "check", "demo"])
+        .args(["--repeat", "4", "--jobs", "1"])
+        .expect_exit(FAILED)
+        .run();
     assert!(
         checked
             .stdout

@@ -2,16 +2,11 @@
 //! a row; every rejected one fails the cases its solutions.toml names, with a message that
 //! names the broken behaviour.
 
-mod common;
+use livejudge::error::exit::{ENVIRONMENT, FAILED, PASSED, USAGE};
 
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "caching-decorator";
-
-/// Grades `files` (each `repeat` times) in one invocation and returns the JSON report.
-fn grade(files: &[std::path::PathBuf], repeat: usize, extra: &[&str]) -> (Run, serde_json::Value) {
-    grade_solutions(TASK, files, repeat, extra)
-}
 
 #[test]
 fn accepted_solutions_pass_every_case_20_runs_in_a_row() {
@@ -34,7 +29,7 @@ fn race_catching_cases_catch_their_mistakes_every_time() {
             .join(TASK)
             .join("solutions/rejected")
             .join(format!("{stem}.py"));
-        let (_, report) = grade(&[file], 20, &[]);
+        let (_, report) = grade_solutions(TASK, &[file], 20);
         for (i, submission) in report["submissions"].as_array().unwrap().iter().enumerate() {
             assert_eq!(
                 case(submission, case_id)["verdict"],
@@ -52,8 +47,10 @@ fn human_report_lists_cases_mismatches_rule_diff_and_ends_with_the_totals() {
         .join("tasks")
         .join(TASK)
         .join("solutions/rejected/fifo.py");
-    let run = run(&["grade", TASK, &relative(&file)]);
-    assert_eq!(run.code, 1);
+    let run = Grade::task(TASK)
+        .submission(relative(&file))
+        .expect_exit(FAILED)
+        .run();
     let out = &run.stdout;
     assert!(out.contains("✓ hits "), "{out}");
     assert!(out.contains("✗ lru-hit-refreshes "), "{out}");
@@ -87,16 +84,12 @@ fn output_file_gets_the_report_and_stdout_stays_empty() {
         .join("tasks")
         .join(TASK)
         .join("solutions/accepted/inflight_events.py");
-    let run = run(&[
-        "grade",
-        TASK,
-        &relative(&file),
-        "--format",
-        "json",
-        "--output",
-        target.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0);
+    let run = Grade::task(TASK)
+        .submission(relative(&file))
+        .args(["--format", "json", "--output"])
+        .arg(&target)
+        .expect_exit(PASSED)
+        .run();
     assert!(run.stdout.is_empty());
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
@@ -120,14 +113,12 @@ fn output_never_replaces_a_submission_and_early_errors_leave_no_file() {
     )
     .unwrap();
     std::fs::write(&submission, &original).unwrap();
-    let run1 = run(&[
-        "grade",
-        TASK,
-        submission.to_str().unwrap(),
-        "--output",
-        submission.to_str().unwrap(),
-    ]);
-    assert_eq!(run1.code, 2, "{}", run1.stderr);
+    let run1 = Grade::task(TASK)
+        .submission(&submission)
+        .arg("--output")
+        .arg(&submission)
+        .expect_exit(USAGE)
+        .run();
     assert!(
         run1.stderr.contains("would overwrite the submission"),
         "{}",
@@ -136,16 +127,13 @@ fn output_never_replaces_a_submission_and_early_errors_leave_no_file() {
     assert_eq!(std::fs::read(&submission).unwrap(), original);
 
     let report = dir.path().join("report.txt");
-    let run2 = run(&[
-        "--python",
-        "/nonexistent/python3",
-        "grade",
-        TASK,
-        submission.to_str().unwrap(),
-        "--output",
-        report.to_str().unwrap(),
-    ]);
-    assert_eq!(run2.code, 3);
+    Grade::task(TASK)
+        .python("/nonexistent/python3")
+        .submission(&submission)
+        .arg("--output")
+        .arg(&report)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(!report.exists(), "no empty report after an early error");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

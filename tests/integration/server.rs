@@ -1,12 +1,10 @@
 //! A submission run as a server in a strict box, through the library: readiness (TCP and
 //! HTTP), talking to it through the relay, and stopping it with SIGTERM and a grace period.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use common::{box_dirs, box_launcher, box_limits, real_python};
+use crate::support::{box_dirs, box_launcher, box_limits, real_python};
 use livejudge::server::{Probe, Server, ServerLaunch, StartFailure};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

@@ -1,49 +1,22 @@
 //! Submissions that attack the judge itself (found by review): each is caught in the case
 //! that attacks, the other cases are unaffected, and the judge stays quick, small and clean.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::*;
+use livejudge::error::exit::{FAILED, PASSED};
+
+use crate::support::*;
 
 /// Grades a trio submission; returns the run and its report.
 fn grade_trio(submission: &str) -> (Run, serde_json::Value) {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "trio",
-        submission,
-        "--format",
-        "json",
-    ]);
-    let report = run.json();
-    assert_matches_schema(&report);
-    (run, report)
-}
-
-fn verdicts(report: &serde_json::Value) -> Vec<String> {
-    report["submissions"][0]["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["verdict"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'),
-        Err(_) => false,
-    }
+    Grade::test_task("trio").submission(submission).report()
 }
 
 #[test]
 fn forged_markers_neither_lift_the_output_limit_nor_grow_the_judge() {
     let (run, report) = grade_trio("tests/submissions/trio/forged_markers.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     // Unstopped, the 10 s flood would have been a timeout; the limit stopped it first.
     assert_eq!(verdicts(&report), ["pass", "output-limit", "pass"]);
     // SAFETY: getrusage fills a struct we own.
@@ -59,7 +32,11 @@ fn forged_markers_neither_lift_the_output_limit_nor_grow_the_judge() {
 #[test]
 fn a_forged_harness_error_is_the_submissions_crash_not_a_judge_error() {
     let (run, report) = grade_trio("tests/submissions/trio/forged_harness_error.py");
-    assert_eq!(run.code, 1, "not 4: the judge is not at fault");
+    assert_eq!(
+        run.code,
+        i32::from(FAILED),
+        "not INTERNAL: the judge is not at fault"
+    );
     assert_eq!(verdicts(&report), ["pass", "crashed", "pass"]);
 }
 
@@ -83,7 +60,7 @@ fn raising_its_own_cpu_limit_does_not_lift_the_cpu_budget() {
 #[test]
 fn output_printed_between_cases_is_charged_to_no_case() {
     let (run, report) = grade_trio("tests/submissions/trio/prints_between_cases.py");
-    assert_eq!(run.code, 0, "{report}");
+    assert_eq!(run.code, i32::from(PASSED), "{report}");
     assert_eq!(verdicts(&report), ["pass", "pass", "pass"]);
     // The process that printed between cases was replaced before case 2.
     assert_eq!(report["submissions"][0]["attempts"], 2);
@@ -156,21 +133,16 @@ def solve(case):
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let started = Instant::now();
-    let mut command = livejudge();
     // Without a box: the writers report to host files, and the judge alone (process group,
     // subreaper) must stop them. In a box the pid namespace does (tests/hostile_corpus.rs).
-    command.env("TMPDIR", &tmp).args([
-        "--isolation",
-        "none",
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "trio",
-        submission.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let run = run_command(command);
+    let run = Grade::task("trio")
+        .isolation("none")
+        .tasks("tests/tasks")
+        .tmpdir(&tmp)
+        .submission(&submission)
+        .arg("--format")
+        .arg("json")
+        .run();
     // A hang check, not a speed test: three cases of at most 2 s each. (Before the fix the
     // judge spun here for ten minutes.)
     assert!(
@@ -178,7 +150,11 @@ def solve(case):
         "{:?}",
         started.elapsed()
     );
-    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    assert!(
+        run.code == i32::from(PASSED) || run.code == i32::from(FAILED),
+        "{}",
+        run.stderr
+    );
     std::thread::sleep(Duration::from_secs(4));
     assert!(!survived.exists(), "the fork hopper outlived livejudge");
     let noted = std::fs::read_to_string(&pids).unwrap_or_default();

@@ -3,26 +3,16 @@
 //! DATA_DIR that survives a restart and is empty on a fresh server, an HTTP burst, an idle
 //! connection, and servers that hang up, never get ready or crash at start.
 
-mod common;
+use livejudge::error::exit::{FAILED, PASSED};
 
-use common::*;
+use crate::support::*;
 
 fn grade(submission: &str) -> (Run, serde_json::Value) {
-    let path = format!("tests/submissions/notes-http/{submission}");
-    let run = run(&[
-        "--isolation",
-        "strict",
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "notes-http",
-        path.as_str(),
-        "--format",
-        "json",
-    ]);
-    let report = run.json();
-    assert_matches_schema(&report);
-    (run, report)
+    Grade::task("notes-http")
+        .isolation("strict")
+        .tasks("tests/tasks")
+        .submission(format!("tests/submissions/notes-http/{submission}"))
+        .report()
 }
 
 /// A case's mismatches as `path: message` lines.
@@ -52,7 +42,7 @@ fn assert_problem(report: &serde_json::Value, kind: &str, field: &str, text: &st
 #[test]
 fn a_correct_server_passes_every_case_with_captures_restarts_and_a_burst() {
     let (run, report) = grade("good.py");
-    assert_eq!(run.code, 0, "{report}");
+    assert_eq!(run.code, i32::from(PASSED), "{report}");
     assert_eq!(report["kind"], "http");
     let submission = submission(&report, 0);
     // First start, the restart step of location-restart, the restart of survives-restart,
@@ -64,7 +54,7 @@ fn a_correct_server_passes_every_case_with_captures_restarts_and_a_burst() {
 #[test]
 fn notes_kept_in_memory_do_not_survive_the_restart() {
     let (run, report) = grade("forgets_on_restart.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     assert_eq!(
         failed_ids(submission(&report, 0)),
         ["location-restart", "survives-restart"]
@@ -102,7 +92,7 @@ fn notes_kept_in_memory_do_not_survive_the_restart() {
 #[test]
 fn a_one_request_at_a_time_server_fails_the_burst_and_the_idle_holder() {
     let (run, report) = grade("serial.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     assert_eq!(failed_ids(submission(&report, 0)), ["burst", "idle-holder"]);
     let burst = case(submission(&report, 0), "burst");
     let mismatches = mismatch_lines(burst);
@@ -130,7 +120,7 @@ fn a_one_request_at_a_time_server_fails_the_burst_and_the_idle_holder() {
 #[test]
 fn a_server_that_hangs_up_is_reported_and_later_steps_say_what_they_missed() {
     let (run, report) = grade("hangs_up.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     let case = case(submission(&report, 0), "create-and-read");
     let lines = mismatch_lines(case);
     assert_eq!(
@@ -149,7 +139,7 @@ fn a_server_that_hangs_up_is_reported_and_later_steps_say_what_they_missed() {
 #[test]
 fn a_server_that_never_answers_below_500_is_not_ready() {
     let (run, report) = grade("never_ready.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     assert_problem(
         &report,
         "server-not-ready",
@@ -161,7 +151,7 @@ fn a_server_that_never_answers_below_500_is_not_ready() {
 #[test]
 fn a_server_that_crashes_at_start_shows_its_traceback() {
     let (run, report) = grade("crashes_at_start.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     assert_problem(
         &report,
         "server-exited",
@@ -172,8 +162,11 @@ fn a_server_that_crashes_at_start_shows_its_traceback() {
 
 #[test]
 fn show_lists_each_case_s_requests() {
-    let run = run(&["--tasks", "tests/tasks", "show", "notes-http"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Livejudge::new()
+        .tasks("tests/tasks")
+        .args(["show", "notes-http"])
+        .expect_exit(PASSED)
+        .run();
     for line in [
         "    0. POST /notes [Basic ann:***] {\"title\":\"first\"}",
         "    1. GET /notes/{{note_id}}",
@@ -198,16 +191,11 @@ fn a_folder_submission_serves_from_its_entry_file() {
     )
     .unwrap();
     std::fs::write(folder.path().join("solution.py"), "import notes_impl\n").unwrap();
-    let run = run(&[
-        "--isolation".as_ref(),
-        "strict".as_ref(),
-        "--tasks".as_ref(),
-        "tests/tasks".as_ref(),
-        "grade".as_ref(),
-        "notes-http".as_ref(),
-        folder.path().as_os_str(),
-        "--format".as_ref(),
-        "json".as_ref(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    Grade::task("notes-http")
+        .isolation("strict")
+        .tasks("tests/tasks")
+        .submission(folder.path())
+        .args(["--format", "json"])
+        .expect_exit(PASSED)
+        .run();
 }

@@ -3,9 +3,9 @@
 //! rejected one fails exactly the cases its solutions.toml names, with a message that names
 //! the mistake by its JSON path.
 
-mod common;
+use livejudge::error::exit::FAILED;
 
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "json-api";
 
@@ -31,8 +31,10 @@ fn rejected(stem: &str) -> std::path::PathBuf {
 
 #[test]
 fn a_wrong_body_is_shown_by_path_and_as_a_diff() {
-    let run = run(&["grade", TASK, &relative(&rejected("no_two_decimals"))]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = Grade::task(TASK)
+        .submission(relative(&rejected("no_two_decimals")))
+        .expect_exit(FAILED)
+        .run();
     let out = &run.stdout;
     // Every mismatching path of the example, not just the first.
     for line in [
@@ -49,8 +51,8 @@ fn a_wrong_body_is_shown_by_path_and_as_a_diff() {
 
 #[test]
 fn the_set_of_error_fields_is_compared_as_a_set() {
-    let (run, report) = grade_solutions(TASK, &[rejected("dotted_paths")], 1, &[]);
-    assert_eq!(run.code, 1);
+    let (run, report) = grade_solutions(TASK, &[rejected("dotted_paths")], 1);
+    assert_eq!(run.code, i32::from(FAILED));
     let case = case(submission(&report, 0), "two-errors-one-item");
     assert_eq!(
         case["mismatches"][0]["path"], "$.steps[0].body.errors[*].field",
@@ -70,7 +72,7 @@ fn the_set_of_error_fields_is_compared_as_a_set() {
 
 #[test]
 fn an_html_error_page_is_reported_as_not_json() {
-    let (_, report) = grade_solutions(TASK, &[rejected("html_errors")], 1, &[]);
+    let (_, report) = grade_solutions(TASK, &[rejected("html_errors")], 1);
     let case = case(submission(&report, 0), "get-total");
     let message = case["message"].as_str().unwrap();
     assert!(

@@ -2,13 +2,12 @@
 //! results streamed to a JSON Lines file, and a batch that resumes after a Ctrl-C or a SIGKILL
 //! of livejudge without grading anything twice or leaving a process or a file behind.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use livejudge::error::exit::{FAILED, INTERRUPTED, PASSED, USAGE};
+
+use crate::support::*;
 
 /// `count` submissions for tests/tasks/slow-batch, every third one wrong.
 fn submissions(dir: &Path, count: usize) -> Vec<PathBuf> {
@@ -26,14 +25,12 @@ fn submissions(dir: &Path, count: usize) -> Vec<PathBuf> {
         .collect()
 }
 
-fn grade_command(files: &[PathBuf], extra: &[&str], tmp: &Path) -> Command {
-    let mut command = livejudge();
-    command
-        .env("TMPDIR", tmp)
-        .args(["--tasks", "tests/tasks", "grade", "slow-batch"])
-        .args(files)
-        .args(extra);
-    command
+/// `grade` of tests/tasks/slow-batch, with `tmp` as TMPDIR.
+fn grade_batch(files: &[PathBuf], extra: &[&str], tmp: &Path) -> Grade {
+    Grade::test_task("slow-batch")
+        .tmpdir(tmp)
+        .submissions(files)
+        .args(extra)
 }
 
 fn rows(results: &Path) -> Vec<serde_json::Value> {
@@ -44,41 +41,33 @@ fn rows(results: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn verdicts(report: &serde_json::Value) -> Vec<(String, Vec<String>)> {
-    report["submissions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["path"].as_str().unwrap().to_owned(), failed_ids(s)))
-        .collect()
-}
-
 #[test]
 fn parallel_grading_keeps_the_verdicts_and_streams_one_row_per_submission() {
     let dir = tempfile::tempdir().unwrap();
     let files = submissions(dir.path(), 6);
     let results = dir.path().join("results.jsonl");
-    let one = run_command(grade_command(
-        &files,
-        &["--format", "json", "--jobs", "1"],
-        dir.path(),
-    ));
+    let one = grade_batch(&files, &["--format", "json", "--jobs", "1"], dir.path())
+        .expect_exit(FAILED)
+        .run();
     let results_arg = results.to_str().unwrap();
-    let three = run_command(grade_command(
+    let three = grade_batch(
         &files,
         &["--format", "json", "--jobs", "3", "--results", results_arg],
         dir.path(),
-    ));
-    assert_eq!(one.code, 1);
-    assert_eq!(three.code, 1);
+    )
+    .expect_exit(FAILED)
+    .run();
     let (one, three) = (one.json(), three.json());
     assert_matches_schema(&three);
     // Same verdicts, and the report lists submissions in the order given.
-    assert_eq!(verdicts(&one), verdicts(&three));
-    let paths: Vec<String> = verdicts(&three).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(failed_ids_by_path(&one), failed_ids_by_path(&three));
+    let paths: Vec<String> = failed_ids_by_path(&three)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
     let given: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     assert_eq!(paths, given);
-    let failed: Vec<bool> = verdicts(&three)
+    let failed: Vec<bool> = failed_ids_by_path(&three)
         .iter()
         .map(|(_, f)| !f.is_empty())
         .collect();
@@ -95,12 +84,9 @@ fn parallel_grading_keeps_the_verdicts_and_streams_one_row_per_submission() {
     assert_eq!(digests.len(), 6);
     assert!(rows.iter().all(|r| r["task"] == "slow-batch"));
     // A second run into the same file without --resume would duplicate rows: refused.
-    let again = run_command(grade_command(
-        &files,
-        &["--results", results_arg],
-        dir.path(),
-    ));
-    assert_eq!(again.code, 2, "{}", again.stderr);
+    let again = grade_batch(&files, &["--results", results_arg], dir.path())
+        .expect_exit(USAGE)
+        .run();
     assert!(again.stderr.contains("add --resume"), "{}", again.stderr);
     assert_eq!(self::rows(&results).len(), 6);
 }
@@ -141,7 +127,9 @@ fn descendants(pid: u32) -> Vec<(u32, String)> {
     found
 }
 
-fn alive(process: &(u32, String)) -> bool {
+/// Whether `process` (pid, start time) still runs: the same pid with another start time is
+/// another process.
+fn still_running(process: &(u32, String)) -> bool {
     std::fs::read_to_string(format!("/proc/{}/stat", process.0)).is_ok_and(|stat| {
         let fields: Vec<&str> = stat
             .rsplit_once(')')
@@ -179,16 +167,20 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
     let files = submissions(dir.path(), 8);
     let results = dir.path().join("results.jsonl");
     let results_arg = results.to_str().unwrap().to_owned();
-    let mut child = grade_command(&files, &["--jobs", "2", "--results", &results_arg], &tmp)
-        .spawn()
-        .unwrap();
+    let mut child = grade_batch(&files, &["--jobs", "2", "--results", &results_arg], &tmp)
+        .livejudge()
+        .spawn();
     wait_for_rows(&results, 2);
     let below = descendants(child.id());
     assert!(!below.is_empty(), "stopped while submissions were running");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let status = child.wait().unwrap();
     if signal == nix::sys::signal::Signal::SIGINT {
-        assert_eq!(status.code(), Some(130), "an interrupted batch exits 130");
+        assert_eq!(
+            status.code(),
+            Some(i32::from(INTERRUPTED)),
+            "an interrupted batch exits INTERRUPTED"
+        );
         assert!(
             leftover_workspaces(&tmp).is_empty(),
             "Ctrl-C removes its workspaces"
@@ -196,15 +188,15 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
     }
     // Nothing the killed judge started lives on.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while below.iter().any(alive) && Instant::now() < deadline {
+    while below.iter().any(still_running) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let survivors: Vec<_> = below.iter().filter(|p| alive(p)).collect();
+    let survivors: Vec<_> = below.iter().filter(|p| still_running(p)).collect();
     assert!(survivors.is_empty(), "left running: {survivors:?}");
     let before = rows(&results).len();
     assert!((2..8).contains(&before), "{before} rows before the resume");
 
-    let resumed = run_command(grade_command(
+    let resumed = grade_batch(
         &files,
         &[
             "--jobs",
@@ -216,8 +208,9 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
             "json",
         ],
         &tmp,
-    ));
-    assert_eq!(resumed.code, 1, "{}", resumed.stderr);
+    )
+    .expect_exit(FAILED)
+    .run();
     let report = resumed.json();
     assert_eq!(report["submissions"].as_array().unwrap().len(), 8);
     assert_eq!(
@@ -257,19 +250,21 @@ fn a_changed_task_or_submission_is_graded_again_on_resume() {
     let files = submissions(dir.path(), 2);
     let results = dir.path().join("results.jsonl");
     let results_arg = results.to_str().unwrap();
-    let first = run_command(grade_command(
-        &files,
-        &["--results", results_arg],
-        dir.path(),
-    ));
-    assert_eq!(first.code, 0, "{}", first.stderr);
+    grade_batch(&files, &["--results", results_arg], dir.path())
+        .expect_exit(PASSED)
+        .run();
     std::fs::write(&files[1], "def answer():\n    return 41\n").unwrap();
-    let resumed = run_command(grade_command(
+    let resumed = grade_batch(
         &files,
         &["--results", results_arg, "--resume", "--format", "json"],
         dir.path(),
-    ));
-    assert_eq!(resumed.code, 1, "the edited submission is graded anew");
+    )
+    .run();
+    assert_eq!(
+        resumed.code,
+        i32::from(FAILED),
+        "the edited submission is graded anew"
+    );
     assert_eq!(resumed.stderr.matches("(already graded)").count(), 1);
     assert_eq!(rows(&results).len(), 3);
 }
@@ -278,8 +273,9 @@ fn a_changed_task_or_submission_is_graded_again_on_resume() {
 fn the_human_report_ends_with_a_table_of_submissions() {
     let dir = tempfile::tempdir().unwrap();
     let files = submissions(dir.path(), 3);
-    let run = run_command(grade_command(&files, &["--jobs", "2"], dir.path()));
-    assert_eq!(run.code, 1);
+    let run = grade_batch(&files, &["--jobs", "2"], dir.path())
+        .expect_exit(FAILED)
+        .run();
     let table: Vec<&str> = run
         .stdout
         .lines()
@@ -304,21 +300,14 @@ fn a_server_task_gives_the_same_verdicts_at_one_job_and_at_full_parallelism() {
         .flat_map(|_| [good.clone(), serial.clone()])
         .collect();
     let grade = |jobs: &str| {
-        let mut command = livejudge();
-        command
-            .args([
-                "--isolation",
-                "strict",
-                "--tasks",
-                "tests/tasks",
-                "grade",
-                "line-server",
-            ])
-            .args(&files)
-            .args(["--format", "json", "--jobs", jobs]);
-        let run = run_command(command);
-        assert_eq!(run.code, 1, "{}", run.stderr);
-        verdicts(&run.json())
+        let run = Grade::task("line-server")
+            .isolation("strict")
+            .tasks("tests/tasks")
+            .submissions(&files)
+            .args(["--format", "json", "--jobs", jobs])
+            .expect_exit(FAILED)
+            .run();
+        failed_ids_by_path(&run.json())
     };
     let one = grade("1");
     assert_eq!(
@@ -347,22 +336,24 @@ fn shards_are_disjoint_cover_the_batch_and_merge_into_one_run() {
         let shard = format!("{k}/3");
         // The same shard of the list in another order is the same slice.
         let order = if k == 2 { &reversed } else { &files };
-        let run = run_command(grade_command(
+        let run = grade_batch(
             order,
             &["--shard", &shard, "--results", results.to_str().unwrap()],
             dir.path(),
-        ));
-        assert!(run.code <= 1, "{}", run.stderr);
-        let again = run_command(grade_command(
+        )
+        .run();
+        assert!(run.code <= i32::from(FAILED), "{}", run.stderr);
+        let again = grade_batch(
             &reversed,
             &["--shard", &shard, "--format", "json"],
             dir.path(),
-        ));
+        )
+        .run();
         let mine: Vec<String> = rows(&results)
             .iter()
             .map(|r| r["result"]["path"].as_str().unwrap().to_owned())
             .collect();
-        let mut also: Vec<String> = verdicts(&again.json())
+        let mut also: Vec<String> = failed_ids_by_path(&again.json())
             .into_iter()
             .map(|(p, _)| p)
             .collect();
@@ -380,18 +371,19 @@ fn shards_are_disjoint_cover_the_batch_and_merge_into_one_run() {
 
     let merged = dir.path().join("merged.jsonl");
     let report = dir.path().join("report");
-    let mut args = vec!["merge".to_owned()];
-    args.extend(shard_files.iter().map(|f| f.display().to_string()));
-    args.extend([
-        "--output".into(),
-        merged.display().to_string(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    let run = run(&args);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    Livejudge::new()
+        .arg("merge")
+        .args(&shard_files)
+        .arg("--output")
+        .arg(&merged)
+        .arg("--report")
+        .arg(&report)
+        .expect_exit(FAILED)
+        .run();
     assert!(report.join("index.html").is_file());
-    let single = run_command(grade_command(&files, &["--format", "json"], dir.path())).json();
+    let single = grade_batch(&files, &["--format", "json"], dir.path())
+        .run()
+        .json();
     let summary = |submission: &serde_json::Value| {
         (
             submission["path"].as_str().unwrap().to_owned(),
@@ -431,12 +423,13 @@ fn a_report_written_to_a_pipe_leaves_the_pipe_in_place() {
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
     let files = submissions(dir.path(), 1);
-    let run = run_command(grade_command(
+    grade_batch(
         &files,
         &["--format", "json", "--output", fifo.to_str().unwrap()],
         dir.path(),
-    ));
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    )
+    .expect_exit(PASSED)
+    .run();
     let report: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
     assert_eq!(report["passed"], true);
     assert!(

@@ -9,8 +9,6 @@
 //! (fork, thread and memory bombs, disk fills, kill(-1), ...) check that they run inside
 //! bubblewrap first and do nothing elsewhere.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
@@ -23,8 +21,10 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::*;
+use livejudge::error::exit::{ENVIRONMENT, FAILED, PASSED, USAGE};
 use wait_timeout::ChildExt;
+
+use crate::support::*;
 
 // ---------------------------------------------------------------------------------------------
 // The expectations: one row per file in tests/hostile/ (tests/hostile/README.md explains them).
@@ -34,8 +34,8 @@ use wait_timeout::ChildExt;
 struct Expect {
     /// File stem in tests/hostile/.
     attack: &'static str,
-    /// livejudge's exit code.
-    exit: i32,
+    /// livejudge's exit code (one of `livejudge::error::exit`).
+    exit: u8,
     /// Acceptable verdicts of the `attack` case (more than one where the outcome may
     /// legitimately vary, e.g. by Python version or by which limit trips first).
     verdicts: &'static [&'static str],
@@ -80,7 +80,7 @@ const DISK_FULL: &[&str] = &[
 
 const fn row(
     attack: &'static str,
-    exit: i32,
+    exit: u8,
     verdicts: &'static [&'static str],
     around: Around,
     mentions: &'static [&'static str],
@@ -104,62 +104,62 @@ impl Expect {
 
 #[rustfmt::skip]
 const EXPECTATIONS: &[Expect] = &[
-    //   attack file            exit  attack verdict(s)                         cases around  an error / output-limit must mention
+    //  attack file           exit    attack verdict(s)                            around an error / output-limit must mention
     // Resources: processes, memory, CPU, time.
-    row("fork_bomb",             1, &["error"],                                  PASS, &["BlockingIOError"]),
-    row("thread_bomb",           1, &["error"],                                  PASS, &["can't start new thread"]),
-    row("memory_bomb",           1, &["memory-limit"],                           PASS, NONE),
-    row("cpu_spin",              1, &["timeout"],                                PASS, NONE),
-    row("sleep_forever",         1, &["timeout"],                                PASS, NONE),
-    row("sigterm_ignored",       1, &["timeout"],                                PASS, NONE),
-    row("raise_rlimits",         1, &["memory-limit"],                           PASS, NONE),
-    row("cgroup_escape",         1, &["error"],                                  PASS, &["BlockingIOError"]),
+    row("fork_bomb",          FAILED, &["error"],                                   PASS, &["BlockingIOError"]),
+    row("thread_bomb",        FAILED, &["error"],                                   PASS, &["can't start new thread"]),
+    row("memory_bomb",        FAILED, &["memory-limit"],                            PASS, NONE),
+    row("cpu_spin",           FAILED, &["timeout"],                                 PASS, NONE),
+    row("sleep_forever",      FAILED, &["timeout"],                                 PASS, NONE),
+    row("sigterm_ignored",    FAILED, &["timeout"],                                 PASS, NONE),
+    row("raise_rlimits",      FAILED, &["memory-limit"],                            PASS, NONE),
+    row("cgroup_escape",      FAILED, &["error"],                                   PASS, &["BlockingIOError"]),
     // Output.
-    row("stdout_flood",          1, &["output-limit"],                           PASS, NONE),
-    row("huge_line",             1, &["output-limit"],                           PASS, NONE),
-    row("stderr_flood",          1, &["output-limit"],                           PASS, NONE),
-    row("terminal_escapes",      1, &["wrong"],                                  PASS, NONE)
+    row("stdout_flood",       FAILED, &["output-limit"],                            PASS, NONE),
+    row("huge_line",          FAILED, &["output-limit"],                            PASS, NONE),
+    row("stderr_flood",       FAILED, &["output-limit"],                            PASS, NONE),
+    row("terminal_escapes",   FAILED, &["wrong"],                                   PASS, NONE)
         .with(&[Extra::HumanReportNeutral]),
-    row("lone_surrogate",        1, &["wrong"],                                  PASS, NONE),
+    row("lone_surrogate",     FAILED, &["wrong"],                                   PASS, NONE),
     // Disk.
-    row("disk_fill_cwd",         1, &["error", "output-limit"],                  PASS, DISK_FULL),
-    row("disk_fill_tmp",         1, &["error", "output-limit", "memory-limit"],  PASS, DISK_FULL),
-    row("disk_fill_shm",         1, &["error", "output-limit", "memory-limit"],  PASS, DISK_FULL),
-    row("big_file",              1, &["error", "output-limit"],                  PASS, DISK_FULL),
+    row("disk_fill_cwd",      FAILED, &["error", "output-limit"],                   PASS, DISK_FULL),
+    row("disk_fill_tmp",      FAILED, &["error", "output-limit", "memory-limit"],   PASS, DISK_FULL),
+    row("disk_fill_shm",      FAILED, &["error", "output-limit", "memory-limit"],   PASS, DISK_FULL),
+    row("big_file",           FAILED, &["error", "output-limit"],                   PASS, DISK_FULL),
     // Files outside the run directory.
-    row("write_outside",         1, &["wrong"],                                  PASS, NONE),
-    row("write_system",          1, &["wrong"],                                  PASS, NONE)
+    row("write_outside",      FAILED, &["wrong"],                                   PASS, NONE),
+    row("write_system",       FAILED, &["wrong"],                                   PASS, NONE)
         .with(&[Extra::InterpreterUntouched]),
-    row("read_shadow",           1, &["error"],                                  PASS, &["PermissionError", "FileNotFoundError"]),
-    row("read_canary",           1, &["error"],                                  PASS, &["FileNotFoundError", "PermissionError"]),
-    row("read_fixtures",         1, &["error"],                                  PASS, &["FileNotFoundError", "PermissionError"]),
-    row("environ_leak",          1, &["wrong"],                                  PASS, NONE),
-    row("fs_search",             1, &["wrong"],                                  PASS, NONE),
-    row("fd_leak",               1, &["wrong"],                                  PASS, NONE),
-    row("symlinks",              1, &["wrong"],                                  PASS, NONE),
+    row("read_shadow",        FAILED, &["error"],                                   PASS, &["PermissionError", "FileNotFoundError"]),
+    row("read_canary",        FAILED, &["error"],                                   PASS, &["FileNotFoundError", "PermissionError"]),
+    row("read_fixtures",      FAILED, &["error"],                                   PASS, &["FileNotFoundError", "PermissionError"]),
+    row("environ_leak",       FAILED, &["wrong"],                                   PASS, NONE),
+    row("fs_search",          FAILED, &["wrong"],                                   PASS, NONE),
+    row("fd_leak",            FAILED, &["wrong"],                                   PASS, NONE),
+    row("symlinks",           FAILED, &["wrong"],                                   PASS, NONE),
     // The run directory itself, against the judge's accounting and cleanup.
-    row("chmod_lock",            1, &["wrong"],                                  PASS, NONE),
-    row("fifo_socket",           1, &["wrong"],                                  PASS, NONE),
-    row("deep_tree",             1, &["wrong"],                                  PASS, NONE),
+    row("chmod_lock",         FAILED, &["wrong"],                                   PASS, NONE),
+    row("fifo_socket",        FAILED, &["wrong"],                                   PASS, NONE),
+    row("deep_tree",          FAILED, &["wrong"],                                   PASS, NONE),
     // Network.
-    row("connect_host",          1, &["error"],                                  PASS, &["ConnectionRefusedError", "Network is unreachable", "Cannot assign requested address"]),
-    row("connect_unix",          1, &["error"],                                  PASS, &["ConnectionRefusedError", "FileNotFoundError"]),
-    row("daemon",                1, &["wrong"],                                  PASS, NONE),
+    row("connect_host",       FAILED, &["error"],                                   PASS, &["ConnectionRefusedError", "Network is unreachable", "Cannot assign requested address"]),
+    row("connect_unix",       FAILED, &["error"],                                   PASS, &["ConnectionRefusedError", "FileNotFoundError"]),
+    row("daemon",             FAILED, &["wrong"],                                   PASS, NONE),
     // Processes and privileges.
-    row("kill_parent",           1, &["wrong", "crashed"],                       PASS, NONE),
-    row("kill_all",              1, &["wrong", "crashed"],                       PASS, NONE),
-    row("ptrace",                1, &["error"],                                  PASS, &["every ptrace request was denied"]),
-    row("unshare_mount",         1, &["error"],                                  PASS, &["every call was denied"]),
-    row("denied_syscalls",       1, &["error"],                                  PASS, &["every call was denied"]),
-    row("clone_newuser",         1, &["error"],                                  PASS, &["clone(CLONE_NEWUSER) failed"]),
-    row("segfault",              1, &["crashed"],                                PASS, NONE),
-    row("deep_recursion",        1, &["crashed", "error", "memory-limit"],       PASS, &["RecursionError"]),
+    row("kill_parent",        FAILED, &["wrong", "crashed"],                        PASS, NONE),
+    row("kill_all",           FAILED, &["wrong", "crashed"],                        PASS, NONE),
+    row("ptrace",             FAILED, &["error"],                                   PASS, &["every ptrace request was denied"]),
+    row("unshare_mount",      FAILED, &["error"],                                   PASS, &["every call was denied"]),
+    row("denied_syscalls",    FAILED, &["error"],                                   PASS, &["every call was denied"]),
+    row("clone_newuser",      FAILED, &["error"],                                   PASS, &["clone(CLONE_NEWUSER) failed"]),
+    row("segfault",           FAILED, &["crashed"],                                 PASS, NONE),
+    row("deep_recursion",     FAILED, &["crashed", "error", "memory-limit"],        PASS, &["RecursionError"]),
     // The harness runtime and its channels.
-    row("close_fds",             1, &["crashed"],                                PASS, NONE),
-    row("forge_events",          1, &["wrong", "crashed"],                       PASS, NONE),
-    row("monkeypatch_import",    1, &["wrong"],                                  PASS, NONE),
-    row("exit_at_import",        1, &["crashed"],  Around::FailAtImport("exit-at-import"),    NONE),
-    row("os_exit_at_import",     1, &["crashed"],  Around::FailAtImport("crashed-at-import"), NONE),
+    row("close_fds",          FAILED, &["crashed"],                                 PASS, NONE),
+    row("forge_events",       FAILED, &["wrong", "crashed"],                        PASS, NONE),
+    row("monkeypatch_import", FAILED, &["wrong"],                                   PASS, NONE),
+    row("exit_at_import",     FAILED, &["crashed"], Around::FailAtImport("exit-at-import"),   NONE),
+    row("os_exit_at_import",  FAILED, &["crashed"], Around::FailAtImport("crashed-at-import"), NONE),
 ];
 
 /// One test per attack, so a failure is named after it.
@@ -326,15 +326,18 @@ fn grade_attack(attack: &str) {
     let bound = 3 * case_wall_time() + Duration::from_secs(20);
 
     // The task's environment is built (or found) before the clock starts.
-    let mut setup = livejudge();
-    setup.args([
-        "--tasks".as_ref(),
-        world.tasks.as_os_str(),
-        "setup".as_ref(),
-        TASK.as_ref(),
-    ]);
-    let setup = run_bytes(setup);
-    assert_eq!(setup.run.code, 0, "livejudge setup:\n{}", setup.run.stderr);
+    let setup = run_bytes(
+        Livejudge::new()
+            .tasks(&world.tasks)
+            .args(["setup", TASK])
+            .command(),
+    );
+    assert_eq!(
+        setup.run.code,
+        i32::from(PASSED),
+        "livejudge setup:\n{}",
+        setup.run.stderr
+    );
 
     let baseline = sandbox_processes();
     let started = Instant::now();
@@ -352,7 +355,7 @@ fn grade_attack(attack: &str) {
             report["isolation"]
         ));
     }
-    if run.code != expect.exit {
+    if run.code != i32::from(expect.exit) {
         problems.push(format!("exit code {}, expected {}", run.code, expect.exit));
     }
     check_verdicts(expect, &report, &mut problems);
@@ -363,7 +366,7 @@ fn grade_attack(attack: &str) {
 
     if expect.extra.contains(&Extra::HumanReportNeutral) {
         let human = run_bytes(world.grade_command("human"));
-        if human.run.code != expect.exit {
+        if human.run.code != i32::from(expect.exit) {
             problems.push(format!(
                 "--format human: exit code {}, expected {}",
                 human.run.code, expect.exit
@@ -501,19 +504,20 @@ fn reaches_the_terminal(c: char) -> bool {
 
 /// A clear failure instead of a confusing one when strict isolation cannot run at all.
 fn explain_unusable_isolation(run: &Run) {
-    match run.code {
-        3 => panic!(
-            "livejudge could not set up strict isolation here (exit 3): the hostile corpus \
-             needs bubblewrap, user namespaces and a delegated cgroup. Run scripts/test.sh \
-             (it installs what is missing).\nstderr:\n{}",
+    if run.code == i32::from(ENVIRONMENT) {
+        panic!(
+            "livejudge could not set up strict isolation here (exit {ENVIRONMENT}): the hostile \
+             corpus needs bubblewrap, user namespaces and a delegated cgroup. Run \
+             scripts/test.sh (it installs what is missing).\nstderr:\n{}",
             run.stderr
-        ),
-        2 => panic!(
-            "livejudge refused the command line or the task (exit 2); does this build know \
-             --isolation strict?\nstderr:\n{}",
+        );
+    }
+    if run.code == i32::from(USAGE) {
+        panic!(
+            "livejudge refused the command line or the task (exit {USAGE}); does this build \
+             know --isolation strict?\nstderr:\n{}",
             run.stderr
-        ),
-        _ => {}
+        );
     }
 }
 
@@ -589,7 +593,7 @@ struct Output {
     stderr: Vec<u8>,
 }
 
-/// Like common::run_command, but keeps the raw bytes, and fails rather than hangs when a
+/// Like support::run_command, but keeps the raw bytes, and fails rather than hangs when a
 /// process of the run still holds livejudge's own stdout or stderr after it exited.
 fn run_bytes(mut command: Command) -> Output {
     let mut child = command.spawn().expect("start livejudge");
@@ -743,23 +747,15 @@ impl World {
     }
 
     fn grade_command(&self, format: &str) -> Command {
-        let mut command = livejudge();
-        command
-            .env("TMPDIR", &self.judge_tmp)
+        Grade::task(TASK)
+            .tasks(&self.tasks)
+            .tmpdir(&self.judge_tmp)
             // The judge's own environment must never reach the sandbox.
             .env("LIVEJUDGE_TEST_CANARY", &self.canary)
-            .args([
-                "--tasks".as_ref(),
-                self.tasks.as_os_str(),
-                "grade".as_ref(),
-                TASK.as_ref(),
-                self.submission.as_os_str(),
-                "--format".as_ref(),
-                format.as_ref(),
-                "--isolation".as_ref(),
-                "strict".as_ref(),
-            ]);
-        command
+            .submission(&self.submission)
+            .args(["--format", format, "--isolation", "strict"])
+            .livejudge()
+            .command()
     }
 
     fn check_escapes(

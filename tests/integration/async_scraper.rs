@@ -4,9 +4,9 @@
 //! rejected one fails exactly the cases its solutions.toml names, with a
 //! message that names the mistake from the websites' side.
 
-mod common;
+use livejudge::error::exit::FAILED;
 
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "async-scraper";
 
@@ -32,8 +32,10 @@ fn rejected_solutions_fail_exactly_the_cases_that_catch_their_mistake() {
 #[test]
 fn a_sequential_scraper_is_told_what_the_websites_saw() {
     let file = repo().join("tasks/async-scraper/solutions/rejected/sequential_await.py");
-    let run = run(&["grade", TASK, &relative(&file)]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    let run = Grade::task(TASK)
+        .submission(relative(&file))
+        .expect_exit(FAILED)
+        .run();
     let out = &run.stdout;
     for line in [
         "sites.peak_in_flight: peak in flight was 1; expected 5",

@@ -1,34 +1,22 @@
 //! The Python environment and the process lifecycle: interpreter resolution, environment
 //! errors (exit 3), and clean stops on Ctrl-C or SIGTERM with nothing left behind.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
+use livejudge::error::exit::{ENVIRONMENT, FAILED, INTERNAL, INTERRUPTED, PASSED};
+
+use crate::support::*;
 
 const ACCEPTED: &str = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
 
-fn real_python() -> PathBuf {
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 on PATH");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
 #[test]
 fn a_missing_interpreter_is_an_environment_error() {
-    let run = run(&[
-        "--python",
-        "/nonexistent/python3",
-        "grade",
-        "caching-decorator",
-        ACCEPTED,
-    ]);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    let run = Grade::task("caching-decorator")
+        .python("/nonexistent/python3")
+        .submission(ACCEPTED)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(
         run.stderr
             .contains("no usable Python: `/nonexistent/python3` (from --python) was not found"),
@@ -37,25 +25,20 @@ fn a_missing_interpreter_is_an_environment_error() {
     );
     assert!(run.stderr.contains("help: "));
 
-    let mut command = livejudge();
-    command
+    let run = Grade::task("caching-decorator")
         .env("LIVEJUDGE_PYTHON", "/bin/false")
-        .args(["grade", "caching-decorator", ACCEPTED]);
-    let run = run_command(command);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+        .submission(ACCEPTED)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(run.stderr.contains("/bin/false failed"), "{}", run.stderr);
 }
 
 #[test]
 fn a_too_old_interpreter_is_an_environment_error() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "needs-future-python",
-        ACCEPTED,
-    ]);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    let run = Grade::test_task("needs-future-python")
+        .submission(ACCEPTED)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(
         run.stderr
             .contains("but this task needs Python 99.0 or newer"),
@@ -66,14 +49,10 @@ fn a_too_old_interpreter_is_an_environment_error() {
 
 #[test]
 fn a_failed_install_is_an_environment_error_with_pips_output() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "needs-missing-package",
-        ACCEPTED,
-    ]);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+    let run = Grade::test_task("needs-missing-package")
+        .submission(ACCEPTED)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(
         run.stderr
             .contains("creating the Python environment for needs-missing-package"),
@@ -116,20 +95,19 @@ fn the_interpreter_is_resolved_once_and_never_run_through_the_shim() {
         format!(
             "#!/bin/sh\necho \"$@\" >> {}\nexec {} \"$@\"\n",
             log.display(),
-            real_python().display()
+            real_python().0.display()
         ),
     )
     .unwrap();
     std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let cache = dir.path().join("cache");
     for round in 0..2 {
-        let mut command = livejudge();
-        command
-            .env("LIVEJUDGE_CACHE_DIR", &cache)
+        let run = Grade::task("caching-decorator")
+            .cache(&cache)
             .env("LIVEJUDGE_PYTHON", &shim)
-            .args(["grade", "caching-decorator", ACCEPTED]);
-        let run = run_command(command);
-        assert_eq!(run.code, 0, "round {round}: {}", run.stderr);
+            .submission(ACCEPTED)
+            .run();
+        assert_eq!(run.code, i32::from(PASSED), "round {round}: {}", run.stderr);
         let created = run.stderr.contains("creating the Python environment");
         assert_eq!(
             created,
@@ -180,17 +158,9 @@ fn processes_with(needle: &str) -> Vec<i32> {
         .collect()
 }
 
-fn alive(pid: i32) -> bool {
-    // A zombie is already dead; only the system has yet to reap it.
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat[stat.rfind(')').unwrap() + 2..].starts_with('Z'),
-        Err(_) => false,
-    }
-}
-
 /// Starts grading a hanging submission under `isolation` and waits until its child runs.
 /// Returns the livejudge process, its TMPDIR and the nonce.
-fn start_hanging(isolation: &str) -> (std::process::Child, tempfile::TempDir, String) {
+fn start_hanging(isolation: &str) -> (Spawned, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
@@ -200,14 +170,12 @@ fn start_hanging(isolation: &str) -> (std::process::Child, tempfile::TempDir, St
         dir.path().file_name().unwrap().to_string_lossy()
     );
     let submission = hanging_submission(dir.path(), &nonce);
-    let mut command = livejudge();
-    command
-        .env("TMPDIR", &tmp)
-        .args(["--isolation", isolation, "grade", "caching-decorator"])
-        .arg(&submission)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = command.spawn().unwrap();
+    let child = Grade::task("caching-decorator")
+        .isolation(isolation)
+        .tmpdir(&tmp)
+        .submission(&submission)
+        .livejudge()
+        .spawn();
     let started = Instant::now();
     while processes_with(&nonce).is_empty() {
         assert!(
@@ -246,8 +214,7 @@ fn host_uid(pid: i32) -> Option<u32> {
 
 fn interrupted_by(signal: nix::sys::signal::Signal, isolation: &str) {
     let (mut child, dir, nonce) = start_hanging(isolation);
-    // SAFETY: geteuid has no preconditions.
-    if isolation == "strict" && unsafe { libc::geteuid() } == 0 {
+    if isolation == "strict" && running_as_root() {
         // A root judge dropped to an unprivileged uid before it started the box.
         for pid in processes_with(&nonce) {
             assert_eq!(host_uid(pid), Some(65534), "process {pid} of the box");
@@ -265,9 +232,9 @@ fn interrupted_by(signal: nix::sys::signal::Signal, isolation: &str) {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let output = child.wait_with_output().unwrap();
+    let output = child.child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert_eq!(status.code(), Some(i32::from(INTERRUPTED)), "{stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
     assert_nothing_left(dir.path(), &nonce);
 }
@@ -305,7 +272,7 @@ fn sighup_with_the_terminal_gone_stops_cleanly() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_eq!(status.code(), Some(i32::from(INTERRUPTED)), "{status:?}");
     assert_nothing_left(dir.path(), &nonce);
 }
 
@@ -334,16 +301,11 @@ fn a_killed_judge_takes_the_box_down_and_the_next_run_sweeps_its_workspace() {
     // Its workspace is left on disk until the next livejudge run removes it.
     let left = std::fs::read_dir(dir.path().join("tmp")).unwrap().count();
     assert_eq!(left, 1, "the killed run left its workspace");
-    let next = run_command({
-        let mut command = livejudge();
-        command.env("TMPDIR", dir.path().join("tmp")).args([
-            "grade",
-            "caching-decorator",
-            "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
-        ]);
-        command
-    });
-    assert_eq!(next.code, 0, "{}", next.stderr);
+    Grade::task("caching-decorator")
+        .tmpdir(dir.path().join("tmp"))
+        .submission("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py")
+        .expect_exit(PASSED)
+        .run();
     assert_nothing_left(dir.path(), &nonce);
     // And the killed run's cgroups went with it.
     let stale = format!("livejudge-{judge_pid}.");
@@ -364,16 +326,11 @@ fn a_killed_judge_takes_the_box_down_and_the_next_run_sweeps_its_workspace() {
 #[test]
 fn crashes_and_timeouts_leave_nothing_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let mut command = livejudge();
-    command.env("TMPDIR", dir.path()).args([
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/misbehaving.py",
-    ]);
-    let run = run_command(command);
-    assert_eq!(run.code, 1);
+    Grade::test_task("probe")
+        .tmpdir(dir.path())
+        .submission("tests/submissions/probe/misbehaving.py")
+        .expect_exit(FAILED)
+        .run();
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
@@ -450,14 +407,13 @@ fn path_with_uv(extra: Option<&Path>) -> String {
 
 /// Grades the package task; returns how the environment was built, if it was.
 fn grade_package_task(tasks: &Path, submission: &Path, cache: &Path, path: &str) -> Option<String> {
-    let mut command = livejudge();
-    command
-        .env("LIVEJUDGE_CACHE_DIR", cache)
+    let run = Grade::task("needs-package")
+        .tasks(tasks)
+        .cache(cache)
         .env("PATH", path)
-        .args(["--tasks", tasks.to_str().unwrap()])
-        .args(["grade", "needs-package", submission.to_str().unwrap()]);
-    let run = run_command(command);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        .submission(submission)
+        .expect_exit(PASSED)
+        .run();
     run.stderr
         .lines()
         .find(|l| l.contains("creating the Python environment for needs-package"))
@@ -530,18 +486,10 @@ fn requirements_are_installed_with_uv_when_it_is_on_path() {
 
 #[test]
 fn a_broken_harness_is_a_judge_error_never_the_candidates_fault() {
-    let run = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "broken-harness",
-        ACCEPTED,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(run.code, 4, "{}", run.stderr);
-    let report = run.json();
-    assert_matches_schema(&report);
+    let (_, report) = Grade::test_task("broken-harness")
+        .submission(ACCEPTED)
+        .expect_exit(INTERNAL)
+        .report();
     let case = &report["submissions"][0]["cases"][0];
     assert_eq!(case["verdict"], "judge-error");
     let message = case["message"].as_str().unwrap();

@@ -3,9 +3,9 @@
 //! and every rejected one fails exactly the cases its solutions.toml names, with a message
 //! that names the broken behaviour and the failing requests as curl commands.
 
-mod common;
+use livejudge::error::exit::FAILED;
 
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "crud-app";
 
@@ -24,8 +24,8 @@ fn rejected_solutions_fail_exactly_the_cases_that_catch_their_mistake() {
 #[test]
 fn a_failing_case_shows_the_request_as_curl_with_its_user_and_the_whole_response() {
     let file = repo().join("tasks/crud-app/solutions/rejected/foreign_note_readable.py");
-    let (run, report) = grade_solutions(TASK, &[file], 1, &[]);
-    assert_eq!(run.code, 1);
+    let (run, report) = grade_solutions(TASK, &[file], 1);
+    assert_eq!(run.code, i32::from(FAILED));
     let case = case(submission(&report, 0), "foreign-get");
     let details = case["details"].as_str().unwrap();
     let lines: Vec<&str> = details.lines().collect();

@@ -1,16 +1,16 @@
 //! `livejudge watch`: the public cases graded again each time the solution is saved, the first
 //! failure shown in full, and Ctrl-C ends it with nothing left running.
 
-mod common;
-
 use std::io::BufRead;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use livejudge::error::exit::INTERRUPTED;
+
+use crate::support::*;
 
 /// Kills the watcher if the test fails before stopping it: a watch never ends by itself.
-struct KillOnDrop(std::process::Child);
+struct KillOnDrop(Spawned);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -39,11 +39,11 @@ fn a_save_regrades_and_the_first_failure_is_shown_in_full() {
     let solution = dir.path().join("solution.py");
     std::fs::write(&solution, "def answer():\n    return 41\n").unwrap();
     let mut child = KillOnDrop(
-        livejudge()
-            .args(["--tasks", "tests/tasks", "watch", "slow-batch"])
+        Livejudge::new()
+            .tasks("tests/tasks")
+            .args(["watch", "slow-batch"])
             .arg(&solution)
-            .spawn()
-            .unwrap(),
+            .spawn(),
     );
     let stdout = child.0.stdout.take().unwrap();
     let (send, lines) = mpsc::channel();
@@ -92,5 +92,5 @@ fn a_save_regrades_and_the_first_failure_is_shown_in_full() {
         assert!(Instant::now() < deadline, "watch did not stop on Ctrl-C");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(i32::from(INTERRUPTED)));
 }

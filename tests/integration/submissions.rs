@@ -1,25 +1,18 @@
 //! Broken and misbehaving submissions: each is reported as what it is, never as a judge crash.
 
-mod common;
+use livejudge::error::exit::{FAILED, PASSED, USAGE};
 
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "caching-decorator";
 
 /// Grades a submission of the probe test task (tests/submissions/probe/NAME), JSON report.
 fn grade_probe(name: &str, extra: &[&str]) -> Run {
-    let path = format!("tests/submissions/probe/{name}");
-    let mut args = vec![
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        path.as_str(),
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    Grade::test_task("probe")
+        .submission(format!("tests/submissions/probe/{name}"))
+        .args(["--format", "json"])
+        .args(extra)
+        .run()
 }
 
 fn sub(name: &str) -> String {
@@ -28,10 +21,13 @@ fn sub(name: &str) -> String {
 
 /// Grades one broken submission; every case fails with `verdict` and the same load problem.
 fn grade_broken(name: &str, verdict: &str, problem_kind: &str) -> serde_json::Value {
-    let run = run(&["grade", TASK, &sub(name), "--format", "json"]);
-    assert_eq!(run.code, 1, "{name}: {}", run.stderr);
-    let report = run.json();
-    assert_matches_schema(&report);
+    let run = Grade::task(TASK)
+        .submission(sub(name))
+        .arg("--format")
+        .arg("json")
+        .run();
+    assert_eq!(run.code, i32::from(FAILED), "{name}: {}", run.stderr);
+    let report = run.report();
     let submission = submission(&report, 0).clone();
     assert_eq!(submission["problem"]["kind"], problem_kind, "{name}");
     for case in submission["cases"].as_array().unwrap() {
@@ -53,7 +49,7 @@ fn syntax_error_is_reported_with_file_line_and_caret() {
         problem["details"],
         "4 | def cache(maxsize=128, ttl=None)\n  |                                 ^"
     );
-    let human = run(&["grade", TASK, &sub("syntax_error.py")]);
+    let human = Grade::task(TASK).submission(sub("syntax_error.py")).run();
     assert!(human.stdout.contains("the submission could not be loaded"));
     assert!(
         human
@@ -136,8 +132,10 @@ fn exit_and_exceptions_at_import_are_reported_as_such() {
 
 #[test]
 fn missing_or_unusable_submission_paths_are_input_errors() {
-    let run1 = run(&["grade", TASK, "tests/submissions/caching-decorator/nope.py"]);
-    assert_eq!(run1.code, 2);
+    let run1 = Grade::task(TASK)
+        .submission("tests/submissions/caching-decorator/nope.py")
+        .expect_exit(USAGE)
+        .run();
     assert!(
         run1.stderr
             .contains("submission tests/submissions/caching-decorator/nope.py not found"),
@@ -145,11 +143,17 @@ fn missing_or_unusable_submission_paths_are_input_errors() {
         run1.stderr
     );
     assert!(run1.stdout.is_empty());
-    let run2 = run(&["grade", TASK, &sub("not_python.txt")]);
-    assert_eq!(run2.code, 2);
+    let run2 = Grade::task(TASK)
+        .submission(sub("not_python.txt"))
+        .expect_exit(USAGE)
+        .run();
     assert!(run2.stderr.contains("is not a .py file"), "{}", run2.stderr);
-    let run3 = run(&["grade", TASK]);
-    assert_eq!(run3.code, 2, "clap reports the missing argument");
+    let run3 = Grade::task(TASK).run();
+    assert_eq!(
+        run3.code,
+        i32::from(USAGE),
+        "clap reports the missing argument"
+    );
     assert!(run3.stderr.contains("SUBMISSION"));
 }
 
@@ -176,14 +180,11 @@ fn folder_submissions_are_copied_whole_and_need_their_entry() {
         "def log(message):\n    pass\n",
     )
     .unwrap();
-    let ok = run(&[
-        "grade",
-        TASK,
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    Grade::task(TASK)
+        .submission(dir.path())
+        .args(["--format", "json"])
+        .expect_exit(PASSED)
+        .run();
     let submission = grade_broken("folder_without_entry", "missing", "missing-entry");
     assert!(
         submission["problem"]["message"]
@@ -196,9 +197,8 @@ fn folder_submissions_are_copied_whole_and_need_their_entry() {
 #[test]
 fn misbehaving_cases_get_their_own_verdicts_and_the_rest_still_run() {
     let run = grade_probe("misbehaving.py", &[]);
-    assert_eq!(run.code, 1);
-    let report = run.json();
-    assert_matches_schema(&report);
+    assert_eq!(run.code, i32::from(FAILED));
+    let report = run.report();
     let s = submission(&report, 0);
     let verdict = |id: &str| case(s, id)["verdict"].as_str().unwrap().to_owned();
     assert_eq!(verdict("echo-1"), "pass");
@@ -338,17 +338,14 @@ fn without_isolation_a_daemon_the_submission_leaves_behind_is_killed() {
     assert!(pid > 1);
     // A double-forked, setsid daemon left the process group; as a child subreaper
     // livejudge adopted and killed it before exiting.
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
-    let alive = stat.is_ok_and(|s| !s[s.rfind(')').unwrap() + 2..].starts_with('Z'));
-    assert!(!alive, "daemon {pid} survived livejudge");
+    assert!(!alive(pid), "daemon {pid} survived livejudge");
 }
 
 #[test]
 fn a_submission_that_tampers_with_the_runtime_cannot_crash_the_judge() {
     let run = grade_probe("tampers_with_runtime.py", &[]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let report = run.json();
-    assert_matches_schema(&report);
+    assert_eq!(run.code, i32::from(FAILED), "{}", run.stderr);
+    let report = run.report();
     for case in report["submissions"][0]["cases"].as_array().unwrap() {
         let ms = case["duration_ms"].as_f64().unwrap();
         assert!((0.0..60_000.0).contains(&ms), "{case}");
@@ -376,13 +373,9 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
         secret["stderr"].is_null(),
         "a hidden case's prints are withheld"
     );
-    let human = run(&[
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "probe",
-        "tests/submissions/probe/misbehaving.py",
-    ]);
+    let human = Grade::test_task("probe")
+        .submission("tests/submissions/probe/misbehaving.py")
+        .run();
     assert!(!human.stdout.contains("hidden-"), "{}", human.stdout);
     assert!(
         human
@@ -403,20 +396,12 @@ fn hidden_cases_keep_their_data_back_unless_asked() {
 
 #[test]
 fn the_judges_environment_does_not_reach_the_submission() {
-    let mut command = livejudge();
-    command
+    let run = Grade::test_task("probe")
         .env("LIVEJUDGE_TEST_SECRET", "s3cr3t")
         .env("PYTHONPATH", "/nonexistent")
-        .args([
-            "--tasks",
-            "tests/tasks",
-            "grade",
-            "probe",
-            "tests/submissions/probe/misbehaving.py",
-            "--format",
-            "json",
-        ]);
-    let run = run_command(command);
+        .submission("tests/submissions/probe/misbehaving.py")
+        .args(["--format", "json"])
+        .run();
     let environment = case(submission(&run.json(), 0), "environment").clone();
     assert_eq!(environment["verdict"], "pass", "{environment}");
 }
@@ -430,8 +415,10 @@ fn hostile_output_is_neutralised_in_the_human_report() {
         "def cache(maxsize=128, ttl=None):\n    raise ValueError('\\x1b[2J\\x1b]0;pwned\\x07\\rclean')\n",
     )
     .unwrap();
-    let run = run(&["grade", TASK, path.to_str().unwrap()]);
-    assert_eq!(run.code, 1);
+    let run = Grade::task(TASK)
+        .submission(&path)
+        .expect_exit(FAILED)
+        .run();
     assert!(
         !run.stdout.contains('\u{1b}')
             && !run.stdout.contains('\r')

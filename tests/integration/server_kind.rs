@@ -1,42 +1,22 @@
 //! The tcp kind end to end: a server submission graded by steps in task.toml, under strict
 //! isolation (tests/tasks/line-server and tests/submissions/line-server).
 
-mod common;
+use livejudge::error::exit::{FAILED, PASSED};
 
-use common::*;
+use crate::support::*;
 
 fn grade(submission: &str) -> (Run, serde_json::Value) {
-    let path = format!("tests/submissions/line-server/{submission}");
-    let run = run(&[
-        "--isolation",
-        "strict",
-        "--tasks",
-        "tests/tasks",
-        "grade",
-        "line-server",
-        path.as_str(),
-        "--format",
-        "json",
-    ]);
-    run.assert_no_panic();
-    let report = run.json();
-    assert_matches_schema(&report);
-    (run, report)
-}
-
-fn case<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["submissions"][0]["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no case {id}"))
+    Grade::task("line-server")
+        .isolation("strict")
+        .tasks("tests/tasks")
+        .submission(format!("tests/submissions/line-server/{submission}"))
+        .report()
 }
 
 #[test]
 fn a_correct_server_passes_every_step() {
     let (run, report) = grade("good.py");
-    assert_eq!(run.code, 0, "{report}");
+    assert_eq!(run.code, i32::from(PASSED), "{report}");
     assert_eq!(report["kind"], "tcp");
     // The sigterm case stopped the server: the next case got a fresh one.
     assert_eq!(report["submissions"][0]["attempts"], 2);
@@ -45,8 +25,8 @@ fn a_correct_server_passes_every_step() {
 #[test]
 fn a_serial_server_fails_the_burst_and_says_why() {
     let (run, report) = grade("serial.py");
-    assert_eq!(run.code, 1);
-    let concurrent = case(&report, "concurrent");
+    assert_eq!(run.code, i32::from(FAILED));
+    let concurrent = case(submission(&report, 0), "concurrent");
     assert_eq!(concurrent["verdict"], "wrong", "{concurrent}");
     let message = concurrent["message"].as_str().unwrap();
     assert!(
@@ -62,27 +42,30 @@ fn a_serial_server_fails_the_burst_and_says_why() {
         "unknown",
         "quit",
     ] {
-        assert_eq!(case(&report, id)["verdict"], "pass", "{id}");
+        assert_eq!(case(submission(&report, 0), id)["verdict"], "pass", "{id}");
     }
 }
 
 #[test]
 fn a_server_that_ignores_sigterm_is_caught_by_the_terminate_step() {
     let (run, report) = grade("ignores_sigterm.py");
-    assert_eq!(run.code, 1);
-    let sigterm = case(&report, "sigterm");
+    assert_eq!(run.code, i32::from(FAILED));
+    let sigterm = case(submission(&report, 0), "sigterm");
     assert_eq!(sigterm["verdict"], "wrong");
     assert_eq!(
         sigterm["mismatches"][0]["path"], "$.steps[2].exited_within_grace",
         "{sigterm}"
     );
-    assert_eq!(case(&report, "after-restart")["verdict"], "pass");
+    assert_eq!(
+        case(submission(&report, 0), "after-restart")["verdict"],
+        "pass"
+    );
 }
 
 #[test]
 fn a_server_that_dies_at_start_shows_its_traceback() {
     let (run, report) = grade("crashes_at_start.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     let problem = &report["submissions"][0]["problem"];
     assert_eq!(problem["kind"], "server-exited", "{problem}");
     assert_eq!(
@@ -95,15 +78,15 @@ fn a_server_that_dies_at_start_shows_its_traceback() {
             .unwrap()
             .contains("RuntimeError: cannot start: no database configured")
     );
-    assert_eq!(case(&report, "ping")["verdict"], "crashed");
+    assert_eq!(case(submission(&report, 0), "ping")["verdict"], "crashed");
 }
 
 #[test]
 fn a_server_that_never_listens_is_not_ready() {
     let (run, report) = grade("never_listens.py");
-    assert_eq!(run.code, 1);
+    assert_eq!(run.code, i32::from(FAILED));
     let problem = &report["submissions"][0]["problem"];
     assert_eq!(problem["kind"], "server-not-ready", "{problem}");
     assert!(problem["details"].as_str().unwrap().contains("warming up"));
-    assert_eq!(case(&report, "ping")["verdict"], "timeout");
+    assert_eq!(case(submission(&report, 0), "ping")["verdict"], "timeout");
 }

@@ -3,9 +3,7 @@
 //! two parallel gradings), and every rejected one fails the cases its solutions.toml names,
 //! with a message that names the broken behaviour.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const TASK: &str = "threaded-server";
 

@@ -3,12 +3,12 @@
 //! loopback is used: the sites are on the box's own loopback, and the "unreachable" listener is
 //! one this test opens on the host's.
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use livejudge::error::exit::{FAILED, PASSED, USAGE};
+
+use crate::support::*;
 
 /// A copy of tests/tasks/sites-probe whose `host-unreachable` case names `host_port`.
 fn probe_tasks(root: &Path, host_port: u16) -> PathBuf {
@@ -32,20 +32,11 @@ fn probe_tasks(root: &Path, host_port: u16) -> PathBuf {
 }
 
 fn grade_probe(tasks: &Path, isolation: &str) -> (Run, serde_json::Value) {
-    let run = run(&[
-        "--isolation",
-        isolation,
-        "--tasks",
-        tasks.to_str().unwrap(),
-        "grade",
-        "sites-probe",
-        "tests/submissions/sites-probe/probe.py",
-        "--format",
-        "json",
-    ]);
-    let report = run.json();
-    assert_matches_schema(&report);
-    (run, report)
+    Grade::task("sites-probe")
+        .isolation(isolation)
+        .tasks(tasks)
+        .submission("tests/submissions/sites-probe/probe.py")
+        .report()
 }
 
 #[test]
@@ -57,7 +48,12 @@ fn the_box_reaches_its_websites_and_nothing_else() {
     host.set_nonblocking(true).unwrap();
     let tasks = probe_tasks(root.path(), host.local_addr().unwrap().port());
     let (run, report) = grade_probe(&tasks, "strict");
-    assert_eq!(run.code, 1, "wrong-peak fails on purpose:\n{}", run.stderr);
+    assert_eq!(
+        run.code,
+        i32::from(FAILED),
+        "wrong-peak fails on purpose:\n{}",
+        run.stderr
+    );
     let submission = submission(&report, 0);
     assert_eq!(failed_ids(submission), ["wrong-peak"], "{submission:#}");
     assert!(
@@ -85,7 +81,7 @@ fn without_a_box_a_task_with_websites_is_refused_clearly() {
     let root = tempfile::tempdir().unwrap();
     let tasks = probe_tasks(root.path(), 9);
     let (run, report) = grade_probe(&tasks, "none");
-    assert_ne!(run.code, 0);
+    assert_ne!(run.code, i32::from(PASSED));
     for case in submission(&report, 0)["cases"].as_array().unwrap() {
         assert_eq!(case["verdict"], "judge-error", "{case}");
         assert!(
@@ -120,14 +116,11 @@ fn a_broken_sites_file_is_reported_at_its_line() {
         ),
     )
     .unwrap();
-    let run = run(&[
-        "--tasks",
-        tasks.to_str().unwrap(),
-        "grade",
-        "sites-probe",
-        "tests/submissions/sites-probe/probe.py",
-    ]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = Grade::task("sites-probe")
+        .tasks(&tasks)
+        .submission("tests/submissions/sites-probe/probe.py")
+        .expect_exit(USAGE)
+        .run();
     let sites_file = fixtures.join("sites/sites.toml");
     assert!(
         run.stderr.contains(&format!("{}:7:", sites_file.display())),

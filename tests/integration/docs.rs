@@ -2,9 +2,9 @@
 //! `livejudge ...` line of the CI workflow and manifests under docs/ is checked against the
 //! command's own --help.
 
-mod common;
+use livejudge::error::exit::PASSED;
 
-use common::*;
+use crate::support::*;
 
 fn documented_commands() -> Vec<(String, String)> {
     let mut found = Vec::new();
@@ -29,16 +29,17 @@ fn documented_commands() -> Vec<(String, String)> {
 fn every_documented_livejudge_command_and_option_exists() {
     let commands = documented_commands();
     assert!(commands.len() >= 2, "{commands:?}");
-    let global_help = run(&["--help"]).stdout;
+    let global_help = Livejudge::new().arg("--help").run().stdout;
     for (file, command) in commands {
         let words: Vec<&str> = command.split_whitespace().collect();
         let subcommand = words
             .iter()
             .find(|w| !w.starts_with('-') && !["strict", "auto", "none"].contains(w))
             .unwrap_or_else(|| panic!("{file}: no subcommand in {command:?}"));
-        let help = run(&[*subcommand, "--help"]);
+        let help = Livejudge::new().args([*subcommand, "--help"]).run();
         assert_eq!(
-            help.code, 0,
+            help.code,
+            i32::from(PASSED),
             "{file}: `livejudge {subcommand}` does not exist"
         );
         for option in words.iter().filter(|w| w.starts_with("--")) {

@@ -4,11 +4,11 @@
 //! colours, sorting, and a failing case's diff), with a screenshot kept under
 //! target/test-artifacts/.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use livejudge::error::exit::FAILED;
+
+use crate::support::*;
 
 fn solutions() -> Vec<PathBuf> {
     let root = repo().join("tasks/caching-decorator/solutions");
@@ -23,16 +23,14 @@ fn solutions() -> Vec<PathBuf> {
 fn grade_with_reports(dir: &Path) -> (PathBuf, PathBuf) {
     let results = dir.join("results.jsonl");
     let report = dir.join("report");
-    let mut args: Vec<String> = vec!["grade".into(), "caching-decorator".into()];
-    args.extend(solutions().iter().map(|p| relative(p)));
-    args.extend([
-        "--results".into(),
-        results.display().to_string(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    let run = run(&args);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    Grade::task("caching-decorator")
+        .submissions(solutions().iter().map(|p| relative(p)))
+        .arg("--results")
+        .arg(&results)
+        .arg("--report")
+        .arg(&report)
+        .expect_exit(FAILED)
+        .run();
     (results, report)
 }
 
@@ -54,13 +52,18 @@ fn report_files_come_from_a_grading_and_again_from_its_results_file() {
 
     // The results file alone gives the same files.
     let again = dir.path().join("again");
-    let run = run(&[
-        "report",
-        results.to_str().unwrap(),
-        "--report",
-        again.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 1, "a batch with failures exits 1: {}", run.stderr);
+    let run = Livejudge::new()
+        .arg("report")
+        .arg(&results)
+        .arg("--report")
+        .arg(&again)
+        .run();
+    assert_eq!(
+        run.code,
+        i32::from(FAILED),
+        "a batch with failures exits FAILED: {}",
+        run.stderr
+    );
     for file in ["index.html", "results.csv", "junit.xml"] {
         assert_eq!(
             std::fs::read_to_string(report.join(file)).unwrap(),

@@ -3,14 +3,16 @@
 //! Also the isolation levels: strict refuses when it cannot be had, auto says what it used,
 //! none warns, and `doctor` tells what is there.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use livejudge::error::exit::{ENVIRONMENT, INTERNAL, PASSED};
 use serde_json::Value;
 
+use crate::support::*;
+
 const CANARY: &str = "judge-env-canary-5d1e";
+/// An accepted solution of caching-decorator.
+const ACCEPTED: &str = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
 
 /// Runs `inspector.py` (generated with `paths` to probe) on the trio task under strict
 /// isolation and returns what its first case printed.
@@ -27,42 +29,34 @@ fn inspect(paths: &BTreeMap<&str, String>) -> Value {
     .unwrap();
     // A descriptor livejudge inherits from its caller (open, not close-on-exec, at 7).
     let inherited = std::fs::File::open(&submission).unwrap();
-    let mut command = livejudge();
-    {
-        use std::os::fd::AsRawFd;
-        use std::os::unix::process::CommandExt;
-        let source = inherited.as_raw_fd();
-        // SAFETY: dup2 between fork and exec, onto a number the child does not use yet.
-        unsafe {
-            command.pre_exec(move || {
-                if libc::dup2(source, 7) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    command
+    let run = Grade::task("trio")
+        .isolation("strict")
+        .tasks("tests/tasks")
         .env("LIVEJUDGE_TEST_CANARY", CANARY)
-        .env("TMPDIR", dir.path())
-        .args([
-            "--isolation",
-            "strict",
-            "--tasks",
-            "tests/tasks",
-            "grade",
-            "trio",
-        ])
-        .arg(&submission)
-        .args(["--format", "json"]);
-    let run = run_command(command);
-    run.assert_no_panic();
+        .tmpdir(dir.path())
+        .submission(&submission)
+        .args(["--format", "json"])
+        .livejudge()
+        .configure(|command| {
+            use std::os::fd::AsRawFd;
+            use std::os::unix::process::CommandExt;
+            let source = inherited.as_raw_fd();
+            // SAFETY: dup2 between fork and exec, onto a number the child does not use yet.
+            unsafe {
+                command.pre_exec(move || {
+                    if libc::dup2(source, 7) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        })
+        .run();
     assert!(
         !run.stdout.contains(CANARY),
         "the judge's environment leaked"
     );
-    let report = run.json();
-    assert_matches_schema(&report);
+    let report = run.report();
     assert_eq!(report["isolation"], "strict", "{report}");
     let printed = report["submissions"][0]["cases"][0]["stdout"]
         .as_str()
@@ -302,13 +296,12 @@ fn inside_the_box_only_what_the_run_needs_is_there() {
 
 #[test]
 fn strict_refuses_with_the_fix_when_isolation_is_missing() {
-    let mut command = livejudge();
-    command
+    let run = Grade::task("caching-decorator")
+        .isolation("strict")
         .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
-        .args(["--isolation", "strict", "grade", "caching-decorator"])
-        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
-    let run = run_command(command);
-    assert_eq!(run.code, 3, "{}", run.stderr);
+        .submission(ACCEPTED)
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(run.stdout.is_empty());
     assert!(
         run.stderr.contains("--isolation strict")
@@ -321,15 +314,11 @@ fn strict_refuses_with_the_fix_when_isolation_is_missing() {
 
 #[test]
 fn auto_falls_back_and_says_so() {
-    let mut command = livejudge();
-    command
+    let (run, report) = Grade::task("caching-decorator")
         .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
-        .args(["grade", "caching-decorator", "--format", "json"])
-        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
-    let run = run_command(command);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = run.json();
-    assert_matches_schema(&report);
+        .submission(ACCEPTED)
+        .expect_exit(PASSED)
+        .report();
     assert_eq!(report["isolation"], "none");
     let missing = report["isolation_missing"].to_string();
     assert!(missing.contains("bubblewrap"), "{missing}");
@@ -343,12 +332,10 @@ fn auto_falls_back_and_says_so() {
 
 #[test]
 fn the_default_is_the_best_level_and_the_report_names_it() {
-    let run = run(&[
-        "grade",
-        "caching-decorator",
-        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Grade::task("caching-decorator")
+        .submission(ACCEPTED)
+        .expect_exit(PASSED)
+        .run();
     assert!(
         run.stdout
             .lines()
@@ -359,7 +346,9 @@ fn the_default_is_the_best_level_and_the_report_names_it() {
         run.stdout
     );
     assert!(run.stderr.is_empty(), "{}", run.stderr);
-    let json = run_json_default();
+    let (_, json) = Grade::task("caching-decorator")
+        .submission(ACCEPTED)
+        .report();
     let mechanisms = json["isolation_mechanisms"].to_string();
     for part in ["bubblewrap", "namespaces", "cgroup", "seccomp"] {
         assert!(mechanisms.contains(part), "{part} in {mechanisms}");
@@ -367,50 +356,31 @@ fn the_default_is_the_best_level_and_the_report_names_it() {
     assert_eq!(json["isolation_missing"], serde_json::json!([]));
 }
 
-fn run_json_default() -> Value {
-    let run = run(&[
-        "grade",
-        "caching-decorator",
-        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
-        "--format",
-        "json",
-    ]);
-    let report = run.json();
-    assert_matches_schema(&report);
-    report
-}
-
 #[test]
 fn none_runs_unboxed_with_a_warning() {
-    let run = run(&[
-        "--isolation",
-        "none",
-        "grade",
-        "caching-decorator",
-        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Grade::task("caching-decorator")
+        .isolation("none")
+        .submission(ACCEPTED)
+        .args(["--format", "json"])
+        .expect_exit(PASSED)
+        .run();
     assert_eq!(run.json()["isolation"], "none");
     assert!(run.stderr.contains("warning"), "{}", run.stderr);
 }
 
 #[test]
 fn doctor_reports_each_piece_and_exits_by_whether_strict_is_possible() {
-    let here = run(&["doctor"]);
-    assert_eq!(here.code, 0, "{}", here.stdout);
+    let here = Livejudge::new().arg("doctor").expect_exit(PASSED).run();
     for part in ["bubblewrap", "namespaces", "cgroup", "seccomp", "Landlock"] {
         assert!(here.stdout.contains(part), "{part}:\n{}", here.stdout);
     }
     assert!(here.stdout.contains("Full isolation is available"));
 
-    let mut command = livejudge();
-    command
+    let without = Livejudge::new()
         .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
-        .arg("doctor");
-    let without = run_command(command);
-    assert_eq!(without.code, 3);
+        .arg("doctor")
+        .expect_exit(ENVIRONMENT)
+        .run();
     assert!(
         without.stdout.contains("MISS") && without.stdout.contains("apt-get install bubblewrap"),
         "{}",
@@ -420,14 +390,15 @@ fn doctor_reports_each_piece_and_exits_by_whether_strict_is_possible() {
 
 #[test]
 fn a_root_judge_never_runs_the_box_as_root() {
-    if unsafe_geteuid() != 0 {
+    if !running_as_root() {
         // Only meaningful when the tests run as root (CI does); unprivileged, the box runs
         // as the user's own uid and this is the user-namespace case covered above.
         return;
     }
-    let mut command = livejudge();
-    command.env("LIVEJUDGE_SANDBOX_UID", "0").arg("doctor");
-    let run = run_command(command);
+    let run = Livejudge::new()
+        .env("LIVEJUDGE_SANDBOX_UID", "0")
+        .arg("doctor")
+        .run();
     assert!(
         run.stdout.contains("boxes run as uid 65534"),
         "uid 0 is refused as the sandbox uid:\n{}",
@@ -435,20 +406,13 @@ fn a_root_judge_never_runs_the_box_as_root() {
     );
 }
 
-fn unsafe_geteuid() -> u32 {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() }
-}
-
 #[test]
 fn the_human_report_names_what_auto_had_to_do_without() {
-    let mut command = livejudge();
-    command
+    let run = Grade::task("caching-decorator")
         .env("LIVEJUDGE_BWRAP", "/nonexistent/bwrap")
-        .args(["grade", "caching-decorator"])
-        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
-    let run = run_command(command);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+        .submission(ACCEPTED)
+        .expect_exit(PASSED)
+        .run();
     let header: Vec<&str> = run.stdout.lines().take(3).collect();
     assert!(header[1].ends_with("isolation: none"), "{header:?}");
     assert_eq!(
@@ -462,7 +426,7 @@ fn a_root_judge_without_cap_sys_admin_is_told_so_before_any_run() {
     // Root without CAP_SYS_ADMIN (a container's default) cannot build the private mount
     // namespace a box needs: doctor and strict must say so, and auto must fall back, rather
     // than every case becoming a judge error.
-    if unsafe_geteuid() != 0 {
+    if !running_as_root() {
         return;
     }
     let without = |args: &[&str]| {
@@ -482,23 +446,22 @@ fn a_root_judge_without_cap_sys_admin_is_told_so_before_any_run() {
         run_command(command)
     };
     let doctor = without(&["doctor"]);
-    assert_eq!(doctor.code, 3, "{}", doctor.stdout);
+    assert_eq!(doctor.code, i32::from(ENVIRONMENT), "{}", doctor.stdout);
     assert!(
         doctor.stdout.contains("without CAP_SYS_ADMIN"),
         "{}",
         doctor.stdout
     );
-    let solution = "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py";
     let strict = without(&[
         "--isolation",
         "strict",
         "grade",
         "caching-decorator",
-        solution,
+        ACCEPTED,
     ]);
-    assert_eq!(strict.code, 3, "{}", strict.stderr);
-    let auto = without(&["grade", "caching-decorator", solution, "--format", "json"]);
-    assert_eq!(auto.code, 0, "{}", auto.stderr);
+    assert_eq!(strict.code, i32::from(ENVIRONMENT), "{}", strict.stderr);
+    let auto = without(&["grade", "caching-decorator", ACCEPTED, "--format", "json"]);
+    assert_eq!(auto.code, i32::from(PASSED), "{}", auto.stderr);
     assert_eq!(auto.json()["isolation"], "none");
 }
 
@@ -507,23 +470,23 @@ fn a_judge_with_umask_077_still_gives_the_box_what_it_needs() {
     // Found by review: the box's uid could not read the workspace or a venv built under a
     // strict umask, and every case was a judge error.
     let cache = tempfile::tempdir().unwrap();
-    let mut command = livejudge();
-    command
-        .env("LIVEJUDGE_CACHE_DIR", cache.path())
-        .args(["--isolation", "strict", "grade", "caching-decorator"])
-        .arg("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py");
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: umask between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                libc::umask(0o077);
-                Ok(())
-            });
-        }
-    }
-    let run = run_command(command);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    Grade::task("caching-decorator")
+        .isolation("strict")
+        .cache(cache.path())
+        .submission(ACCEPTED)
+        .expect_exit(PASSED)
+        .livejudge()
+        .configure(|command| {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: umask between fork and exec.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::umask(0o077);
+                    Ok(())
+                });
+            }
+        })
+        .run();
 }
 
 /// Removes a folder when dropped (a task installed under /usr for one test).
@@ -539,7 +502,7 @@ impl Drop for RemoveOnDrop {
 fn a_task_installed_under_a_bound_system_folder_stays_hidden() {
     // Found by review: /usr is bound whole, so a task installed under /usr/local/share was
     // readable, expected values included. Only root may install it there for the test.
-    if unsafe_geteuid() != 0 {
+    if !running_as_root() {
         return;
     }
     let installed = RemoveOnDrop(
@@ -567,14 +530,12 @@ fn a_task_installed_under_a_bound_system_folder_stays_hidden() {
         ),
     )
     .unwrap();
-    let mut command = livejudge();
-    command
-        .args(["--isolation", "strict", "grade"])
-        .arg(&task)
-        .arg(&submission)
-        .args(["--format", "json"]);
-    let run = run_command(command);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let run = Grade::task(&task)
+        .isolation("strict")
+        .submission(&submission)
+        .args(["--format", "json"])
+        .expect_exit(PASSED)
+        .run();
     let printed = run.json()["submissions"][0]["cases"][0]["stdout"].clone();
     assert_eq!(printed, "BLOCKED FileNotFoundError\n", "{printed}");
 }
@@ -598,13 +559,11 @@ fn fixtures_holding_what_the_box_needs_are_refused_clearly() {
         ),
     )
     .unwrap();
-    let mut command = livejudge();
-    command
-        .args(["--isolation", "strict", "grade"])
-        .arg(&task)
-        .arg("tests/submissions/trio/forged_markers.py");
-    let run = run_command(command);
-    assert_eq!(run.code, 4, "{}", run.stdout);
+    let run = Grade::task(&task)
+        .isolation("strict")
+        .submission("tests/submissions/trio/forged_markers.py")
+        .expect_exit(INTERNAL)
+        .run();
     assert!(
         run.stdout.contains("/usr holds /usr, which the box needs"),
         "{}",

@@ -1,9 +1,9 @@
 //! Task specs and the commands that read them: every malformed task.toml in the corpus gets an
 //! error naming its file, line and field (never a panic), and list/show/setup behave.
 
-mod common;
+use livejudge::error::exit::{PASSED, USAGE};
 
-use common::*;
+use crate::support::*;
 
 /// (folder under tests/bad-specs, file:line the error must name, field, text it must contain)
 const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
@@ -172,6 +172,14 @@ const CORPUS: &[(&str, &str, Option<&str>, &str)] = &[
     ),
 ];
 
+/// `livejudge show` of the task in tests/bad-specs/NAME.
+fn show_bad_spec(name: &str) -> Run {
+    Livejudge::new()
+        .tasks("tests/bad-specs")
+        .args(["show", name])
+        .run()
+}
+
 #[test]
 fn every_malformed_spec_names_file_line_and_field() {
     let on_disk = std::fs::read_dir(repo().join("tests/bad-specs"))
@@ -184,8 +192,13 @@ fn every_malformed_spec_names_file_line_and_field() {
     );
     assert!(CORPUS.len() >= 10);
     for (name, place, field, text) in CORPUS {
-        let run = run(&["--tasks", "tests/bad-specs", "show", name]);
-        assert_eq!(run.code, 2, "{name}: exit code\n{}", run.stderr);
+        let run = show_bad_spec(name);
+        assert_eq!(
+            run.code,
+            i32::from(USAGE),
+            "{name}: exit code\n{}",
+            run.stderr
+        );
         assert!(run.stdout.is_empty(), "{name}: nothing on stdout");
         let expected_place = format!("error: tests/bad-specs/{name}/{place}: ");
         assert!(
@@ -215,8 +228,8 @@ fn every_malformed_spec_names_file_line_and_field() {
 
 #[test]
 fn a_bad_fixture_file_is_named_with_its_line_and_column() {
-    let run = run(&["--tasks", "tests/bad-specs", "show", "bad-fixture-json"]);
-    assert_eq!(run.code, 2);
+    let run = show_bad_spec("bad-fixture-json");
+    assert_eq!(run.code, i32::from(USAGE));
     assert!(
         run.stderr
             .contains("error: tests/fixtures/bad-fixture-json/broken.json:2:8: invalid JSON"),
@@ -227,22 +240,18 @@ fn a_bad_fixture_file_is_named_with_its_line_and_column() {
 
 #[test]
 fn grade_refuses_a_bad_spec_before_running_anything() {
-    let run = run(&[
-        "--tasks",
-        "tests/bad-specs",
-        "grade",
-        "duplicate-case-id",
-        "tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py",
-    ]);
-    assert_eq!(run.code, 2);
+    let run = Grade::task("duplicate-case-id")
+        .tasks("tests/bad-specs")
+        .submission("tasks/caching-decorator/solutions/accepted/rlock_ordereddict.py")
+        .expect_exit(USAGE)
+        .run();
     assert!(run.stderr.contains("duplicate case id"));
     assert!(run.stdout.is_empty());
 }
 
 #[test]
 fn list_shows_tasks_with_titles_and_flags_broken_ones() {
-    let run1 = run(&["list"]);
-    assert_eq!(run1.code, 0, "{}", run1.stderr);
+    let run1 = Livejudge::new().arg("list").expect_exit(PASSED).run();
     let line = run1
         .stdout
         .lines()
@@ -253,23 +262,28 @@ fn list_shows_tasks_with_titles_and_flags_broken_ones() {
             && line.contains("Caching decorator: LRU eviction, TTL, thread safety")
     );
 
-    let run2 = run(&["--tasks", "tests/bad-specs", "list"]);
-    assert_eq!(run2.code, 2, "broken tasks make list fail");
+    let run2 = Livejudge::new().tasks("tests/bad-specs").arg("list").run();
+    assert_eq!(run2.code, i32::from(USAGE), "broken tasks make list fail");
     assert!(run2.stdout.contains("invalid-toml") && run2.stdout.contains("invalid task.toml"));
     assert!(
         run2.stderr
             .contains("tests/bad-specs/invalid-toml/task.toml:1:22")
     );
 
-    let run3 = run(&["--tasks", "no/such/dir", "list"]);
-    assert_eq!(run3.code, 2);
+    let run3 = Livejudge::new()
+        .tasks("no/such/dir")
+        .arg("list")
+        .expect_exit(USAGE)
+        .run();
     assert!(run3.stderr.contains("no tasks found in no/such/dir"));
 }
 
 #[test]
 fn show_prints_the_statement_and_only_public_cases() {
-    let run = run(&["show", "caching-decorator"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Livejudge::new()
+        .args(["show", "caching-decorator"])
+        .expect_exit(PASSED)
+        .run();
     let out = &run.stdout;
     assert!(out.starts_with("# Caching decorator"));
     assert!(
@@ -295,29 +309,37 @@ fn show_prints_the_statement_and_only_public_cases() {
     let hidden = case_counts("caching-decorator").1;
     assert!(out.contains(&format!("{hidden} hidden case(s) are graded too")));
     // A task can also be given by its path.
-    let by_path = common::run(&["show", "tasks/caching-decorator"]);
+    let by_path = Livejudge::new()
+        .args(["show", "tasks/caching-decorator"])
+        .run();
     assert_eq!(by_path.stdout, run.stdout);
 }
 
 #[test]
 fn unknown_tasks_get_a_suggestion() {
-    let run = run(&["grade", "caching-decoratr", "x.py"]);
-    assert_eq!(run.code, 2);
+    let run = Grade::task("caching-decoratr")
+        .submission("x.py")
+        .expect_exit(USAGE)
+        .run();
     assert!(
         run.stderr.contains("unknown task \"caching-decoratr\""),
         "{}",
         run.stderr
     );
     assert!(run.stderr.contains("did you mean \"caching-decorator\"?"));
-    let run = common::run(&["show", "./no/such/task"]);
-    assert_eq!(run.code, 2);
+    let run = Livejudge::new()
+        .args(["show", "./no/such/task"])
+        .expect_exit(USAGE)
+        .run();
     assert!(run.stderr.contains("no task at ./no/such/task"));
 }
 
 #[test]
 fn setup_prepares_the_environment_ahead_of_time() {
-    let run = run(&["setup", "caching-decorator"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Livejudge::new()
+        .args(["setup", "caching-decorator"])
+        .expect_exit(PASSED)
+        .run();
     assert!(
         run.stdout.starts_with("caching-decorator: ready ("),
         "{}",
@@ -328,8 +350,7 @@ fn setup_prepares_the_environment_ahead_of_time() {
 #[test]
 fn help_documents_the_exit_codes() {
     for args in [vec!["--help"], vec!["grade", "--help"]] {
-        let run = run(&args);
-        assert_eq!(run.code, 0);
+        let run = Livejudge::new().args(&args).expect_exit(PASSED).run();
         for line in [
             "0    every case of every submission passed",
             "1    some case failed",

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use livejudge::sandbox::{Launch, Launcher, relay};
 
-mod common;
-use common::{box_dirs, box_launcher, box_limits, real_python};
+use crate::support::{box_dirs, box_launcher, box_limits, real_python};
 
 const BOX_SCRIPT: &str = r#"
 import socket, sys, threading
