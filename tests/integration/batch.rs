@@ -171,7 +171,16 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
         .livejudge()
         .spawn();
     wait_for_rows(&results, 2);
-    let below = descendants(child.id());
+    // Between two submissions the judge may have no child for a moment (a busy machine
+    // stretches it): wait for the next submission's processes, so the kill lands mid-run.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let below = loop {
+        let below = descendants(child.id());
+        if !below.is_empty() || Instant::now() >= deadline {
+            break below;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     assert!(!below.is_empty(), "stopped while submissions were running");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let status = child.wait().unwrap();

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::support::{box_dirs, box_launcher, box_limits, real_python};
-use livejudge::server::{Probe, Server, ServerLaunch, StartFailure};
+use livejudge::run::server::{Probe, Server, ServerLaunch, StartFailure};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const PORT: u16 = 8000;

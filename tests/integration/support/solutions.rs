@@ -19,7 +19,7 @@ pub fn solutions(task: &str, kind: &str) -> Vec<PathBuf> {
 }
 
 /// A task's `solutions/solutions.toml`.
-pub fn expectations(task: &str) -> livejudge::check::SolutionsSpec {
+pub fn expectations(task: &str) -> livejudge::judge::solutions::SolutionsSpec {
     let path = repo()
         .join("tasks")
         .join(task)
