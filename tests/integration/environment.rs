@@ -49,7 +49,11 @@ fn a_too_old_interpreter_is_an_environment_error() {
 
 #[test]
 fn a_failed_install_is_an_environment_error_with_pips_output() {
+    // A cache of its own: in the shared one, another test's environment being built at the
+    // same moment would look half-built too.
+    let cache = tempfile::tempdir().unwrap();
     let run = Grade::test_task("needs-missing-package")
+        .cache(cache.path())
         .submission(ACCEPTED)
         .expect_exit(ENVIRONMENT)
         .run();
@@ -76,7 +80,7 @@ fn a_failed_install_is_an_environment_error_with_pips_output() {
         run.stderr
     );
     // The half-built environment is not left to be mistaken for a good one.
-    let venvs = cache_dir().join("venvs");
+    let venvs = cache.path().join("venvs");
     let leftovers: Vec<_> = std::fs::read_dir(&venvs)
         .unwrap()
         .flatten()

@@ -288,9 +288,6 @@ const VERDICTS: &[&str] = &[
     "judge-error",
 ];
 
-/// The leftover-process checks scan /proc globally, so attacks run one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
 const TASK: &str = "sandbox-target";
 /// A late daemon gets this long after livejudge exits to show itself.
 const LATE_WAIT: Duration = Duration::from_secs(2);
@@ -316,7 +313,9 @@ const HOST_DIRS: &[&str] = &[
 const SANDBOX_UID: u32 = 65534;
 
 fn grade_attack(attack: &str) {
-    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    // The leftover-process checks scan /proc globally, so attacks run one at a time, and
+    // while no other test runs livejudge or starts a box (support/machine.rs).
+    let _alone = machine::alone();
     require_bubblewrap();
     let expect = EXPECTATIONS
         .iter()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use livejudge::sandbox::{Launch, Launcher, relay};
 
-use crate::support::{box_dirs, box_launcher, box_limits, real_python};
+use crate::support::{box_dirs, box_launcher, box_limits, machine, real_python};
 
 const BOX_SCRIPT: &str = r#"
 import socket, sys, threading
@@ -63,6 +63,8 @@ threading.Event().wait(20)
 
 #[test]
 fn the_relay_links_box_and_judge_both_ways_and_nothing_else() {
+    // A box started here, not by a livejudge run: the hostile corpus waits for it.
+    let _machine = machine::shared();
     let launcher = box_launcher();
     let (executable, prefix) = real_python();
     let work = tempfile::tempdir().unwrap();

@@ -1,12 +1,19 @@
 //! A submission run as a server in a strict box, through the library: readiness (TCP and
 //! HTTP), talking to it through the relay, and stopping it with SIGTERM and a grace period.
+//!
+//! Each test runs in a process of its own (`in_own_process`): the library's supervisor kills
+//! and reaps every child of the process it runs in that is not one of its own groups, as
+//! livejudge's orphan reaping does, and in the shared test binary those would be the other
+//! tests' livejudge runs.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{box_dirs, box_launcher, box_limits, real_python};
 use livejudge::run::server::{Probe, Server, ServerLaunch, StartFailure};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::support::machine::{in_own_process, this_test};
+use crate::support::{box_dirs, box_launcher, box_limits, real_python};
 
 const PORT: u16 = 8000;
 
@@ -57,93 +64,102 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_tcp_server_is_ready_answers_through_the_relay_and_stops_on_sigterm() {
-    let work = tempfile::tempdir().unwrap();
-    runtime().block_on(async {
-        let mut server = start(work.path(), LINE_SERVER);
-        server
-            .wait_ready(&Probe::Tcp, Duration::from_secs(20))
-            .await
-            .unwrap_or_else(|e| panic!("{e}: {e:?}"));
-        let stream = server
-            .connect()
-            .await
-            .unwrap()
-            .expect("the server listens")
-            .stream;
-        let (read, mut write) = stream.into_split();
-        write.write_all(b"hello\n").await.unwrap();
-        let mut reply = String::new();
-        BufReader::new(read).read_line(&mut reply).await.unwrap();
-        assert_eq!(reply, "got hello\n");
-        // Python's default SIGTERM action ends it at once.
-        let stopped = server.stop(Duration::from_secs(5)).await;
-        assert!(stopped.exited_within_grace, "{stopped:?}");
-        assert!(stopped.output.contains("listening"), "{stopped:?}");
+    in_own_process(this_test!(), || {
+        let work = tempfile::tempdir().unwrap();
+        runtime().block_on(async {
+            let mut server = start(work.path(), LINE_SERVER);
+            server
+                .wait_ready(&Probe::Tcp, Duration::from_secs(20))
+                .await
+                .unwrap_or_else(|e| panic!("{e}: {e:?}"));
+            let stream = server
+                .connect()
+                .await
+                .unwrap()
+                .expect("the server listens")
+                .stream;
+            let (read, mut write) = stream.into_split();
+            write.write_all(b"hello\n").await.unwrap();
+            let mut reply = String::new();
+            BufReader::new(read).read_line(&mut reply).await.unwrap();
+            assert_eq!(reply, "got hello\n");
+            // Python's default SIGTERM action ends it at once.
+            let stopped = server.stop(Duration::from_secs(5)).await;
+            assert!(stopped.exited_within_grace, "{stopped:?}");
+            assert!(stopped.output.contains("listening"), "{stopped:?}");
+        });
     });
 }
 
 #[test]
 fn a_server_that_ignores_sigterm_is_killed_after_the_grace_period() {
-    let work = tempfile::tempdir().unwrap();
-    let script =
-        format!("import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n{LINE_SERVER}");
-    runtime().block_on(async {
-        let mut server = start(work.path(), &script);
-        server
-            .wait_ready(&Probe::Tcp, Duration::from_secs(20))
-            .await
-            .unwrap_or_else(|e| panic!("{e}: {e:?}"));
-        let stopped = server.stop(Duration::from_millis(500)).await;
-        assert!(!stopped.exited_within_grace, "{stopped:?}");
-        assert!(stopped.how.contains("killed"), "{stopped:?}");
+    in_own_process(this_test!(), || {
+        let work = tempfile::tempdir().unwrap();
+        let script =
+            format!("import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n{LINE_SERVER}");
+        runtime().block_on(async {
+            let mut server = start(work.path(), &script);
+            server
+                .wait_ready(&Probe::Tcp, Duration::from_secs(20))
+                .await
+                .unwrap_or_else(|e| panic!("{e}: {e:?}"));
+            let stopped = server.stop(Duration::from_millis(500)).await;
+            assert!(!stopped.exited_within_grace, "{stopped:?}");
+            assert!(stopped.how.contains("killed"), "{stopped:?}");
+        });
     });
 }
 
 #[test]
 fn a_server_that_dies_at_start_is_reported_with_its_traceback() {
-    let work = tempfile::tempdir().unwrap();
-    runtime().block_on(async {
-        let mut server = start(
-            work.path(),
-            "import os\nport = int(os.environ['PORT']) / 0\n",
-        );
-        match server
-            .wait_ready(&Probe::Tcp, Duration::from_secs(20))
-            .await
-        {
-            Err(StartFailure::Exited { how, output }) => {
-                assert_eq!(how, "exited with status 1");
-                assert!(output.contains("ZeroDivisionError"), "{output}");
+    in_own_process(this_test!(), || {
+        let work = tempfile::tempdir().unwrap();
+        runtime().block_on(async {
+            let mut server = start(
+                work.path(),
+                "import os\nport = int(os.environ['PORT']) / 0\n",
+            );
+            match server
+                .wait_ready(&Probe::Tcp, Duration::from_secs(20))
+                .await
+            {
+                Err(StartFailure::Exited { how, output }) => {
+                    assert_eq!(how, "exited with status 1");
+                    assert!(output.contains("ZeroDivisionError"), "{output}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
-        }
+        });
     });
 }
 
 #[test]
 fn a_server_that_never_listens_is_not_ready_when_the_timeout_runs_out() {
-    let work = tempfile::tempdir().unwrap();
-    runtime().block_on(async {
-        let mut server = start(
-            work.path(),
-            "import time\nprint('thinking')\ntime.sleep(60)\n",
-        );
-        match server.wait_ready(&Probe::Tcp, Duration::from_secs(1)).await {
-            Err(StartFailure::NotReady { waited, output }) => {
-                assert_eq!(waited, Duration::from_secs(1));
-                assert!(output.contains("thinking"), "{output}");
+    in_own_process(this_test!(), || {
+        let work = tempfile::tempdir().unwrap();
+        runtime().block_on(async {
+            let mut server = start(
+                work.path(),
+                "import time\nprint('thinking')\ntime.sleep(60)\n",
+            );
+            match server.wait_ready(&Probe::Tcp, Duration::from_secs(1)).await {
+                Err(StartFailure::NotReady { waited, output }) => {
+                    assert_eq!(waited, Duration::from_secs(1));
+                    assert!(output.contains("thinking"), "{output}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
-        }
-        server.stop(Duration::from_millis(100)).await;
+            server.stop(Duration::from_millis(100)).await;
+        });
     });
 }
 
 #[test]
 fn an_http_server_is_ready_at_its_first_answer_below_500() {
-    let work = tempfile::tempdir().unwrap();
-    // 503 for the first three probes, then 200: ready only then.
-    let script = r#"
+    in_own_process(this_test!(), || {
+        let work = tempfile::tempdir().unwrap();
+        // 503 for the first three probes, then 200: ready only then.
+        let script = r#"
 import http.server, os
 seen = 0
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -159,27 +175,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
 "#;
-    runtime().block_on(async {
-        let mut server = start(work.path(), script);
-        server
-            .wait_ready(
-                &Probe::Http {
-                    path: "/health".into(),
-                },
-                Duration::from_secs(20),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}: {e:?}"));
-        let stopped = server.stop(Duration::from_secs(5)).await;
-        let answers: Vec<&str> = stopped.output.lines().collect();
-        assert_eq!(
-            answers,
-            [
-                "GET /health 503",
-                "GET /health 503",
-                "GET /health 503",
-                "GET /health 200"
-            ]
-        );
+        runtime().block_on(async {
+            let mut server = start(work.path(), script);
+            server
+                .wait_ready(
+                    &Probe::Http {
+                        path: "/health".into(),
+                    },
+                    Duration::from_secs(20),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}: {e:?}"));
+            let stopped = server.stop(Duration::from_secs(5)).await;
+            let answers: Vec<&str> = stopped.output.lines().collect();
+            assert_eq!(
+                answers,
+                [
+                    "GET /health 503",
+                    "GET /health 503",
+                    "GET /health 503",
+                    "GET /health 200"
+                ]
+            );
+        });
     });
 }

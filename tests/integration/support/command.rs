@@ -14,9 +14,10 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::ops::{Deref, DerefMut};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
@@ -330,6 +331,36 @@ pub fn run_command(mut command: Command) -> Run {
         }
     };
     finished(status, out, err)
+}
+
+/// Like [`run_command`], with the peak resident memory (KiB) of that one process and of the
+/// descendants it waited for, as wait4(2) reports it: getrusage(RUSAGE_CHILDREN) would also
+/// count every other test's children, now that they share one test binary.
+pub fn run_measured(mut command: Command) -> (Run, i64) {
+    let _machine = machine::shared();
+    let mut child = command.spawn().expect("start livejudge");
+    let (out, err) = read_outputs(&mut child);
+    let pid = child.id() as libc::pid_t;
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let (status, max_rss) = loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain data; wait4 fills it in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: wait4 on our own, not yet reaped child, with pointers to locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break (ExitStatus::from_raw(status), usage.ru_maxrss);
+        }
+        assert_eq!(reaped, 0, "wait4: {}", std::io::Error::last_os_error());
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("livejudge did not finish within {TIMEOUT:?}: {command:?}");
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    (finished(status, out, err), max_rss)
 }
 
 type Reader = std::thread::JoinHandle<String>;
