@@ -10,3 +10,5 @@ pub use results::{
 };
 pub use resume::{ResumeKey, reusable};
 pub use shard::in_shard;
+#[cfg(test)]
+mod resume_tests;

@@ -393,3 +393,7 @@ fn digest_of(path: &Path) -> Result<String, String> {
     crate::util::digest::digest_tree(&[path], &[])
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
+#[cfg(test)]
+pub(crate) mod scripted;
+#[cfg(test)]
+mod tests;

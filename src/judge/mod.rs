@@ -453,3 +453,5 @@ mod tests {
         assert_eq!(s.groups[1].passed, 0);
     }
 }
+#[cfg(test)]
+mod solutions_tests;

@@ -15,3 +15,5 @@ pub use observation::*;
 pub use report::{GradeReport, PythonInfo, SCHEMA_VERSION};
 pub use result::{CaseResult, GroupScore, Score, SubmissionResult, Verdict};
 pub use submission::Submission;
+#[cfg(test)]
+pub(crate) mod testing;
