@@ -13,3 +13,5 @@ pub use json::JsonReporter;
 pub use progress::ProgressReporter;
 pub use results::ResultsReporter;
 pub use watch::WatchReporter;
+#[cfg(test)]
+mod snapshot_tests;
