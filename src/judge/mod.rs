@@ -1,6 +1,8 @@
 //! Verdict stage: an observation judged against the case's expectation, and the per-submission
 //! score. This is also the shape of the JSON report (docs/report.schema.json).
 
+pub use crate::outcome::score;
+
 pub mod sites;
 pub mod solutions;
 
@@ -295,27 +297,6 @@ pub fn load_verdict(problem: &LoadProblem) -> Verdict {
         LoadProblemKind::TimeoutAtImport | LoadProblemKind::ServerNotReady => Verdict::Timeout,
         LoadProblemKind::OutputLimitAtImport => Verdict::OutputLimit,
         LoadProblemKind::MemoryAtImport => Verdict::MemoryLimit,
-    }
-}
-
-pub fn score(groups: &[String], cases: &[CaseResult]) -> Score {
-    let groups: Vec<GroupScore> = groups
-        .iter()
-        .map(|group| {
-            let of_group: Vec<&CaseResult> = cases.iter().filter(|c| &c.group == group).collect();
-            GroupScore {
-                group: group.clone(),
-                points: of_group.iter().filter(|c| c.passed).map(|c| c.points).sum(),
-                max_points: of_group.iter().map(|c| c.points).sum(),
-                passed: of_group.iter().filter(|c| c.passed).count(),
-                total: of_group.len(),
-            }
-        })
-        .collect();
-    Score {
-        points: groups.iter().map(|g| g.points).sum(),
-        max_points: groups.iter().map(|g| g.max_points).sum(),
-        groups,
     }
 }
 

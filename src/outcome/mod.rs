@@ -13,7 +13,7 @@ pub use event::{Event, Reporter, Reporters};
 pub use isolation::{Isolation, IsolationReport};
 pub use observation::*;
 pub use report::{GradeReport, PythonInfo, SCHEMA_VERSION};
-pub use result::{CaseResult, GroupScore, Score, SubmissionResult, Verdict};
+pub use result::{CaseResult, GroupScore, Score, SubmissionResult, Verdict, score};
 pub use submission::Submission;
 #[cfg(test)]
 pub(crate) mod testing;

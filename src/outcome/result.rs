@@ -113,3 +113,25 @@ impl SubmissionResult {
             .collect()
     }
 }
+
+/// The points of `cases`, by group and in all.
+pub fn score(groups: &[String], cases: &[CaseResult]) -> Score {
+    let groups: Vec<GroupScore> = groups
+        .iter()
+        .map(|group| {
+            let of_group: Vec<&CaseResult> = cases.iter().filter(|c| &c.group == group).collect();
+            GroupScore {
+                group: group.clone(),
+                points: of_group.iter().filter(|c| c.passed).map(|c| c.points).sum(),
+                max_points: of_group.iter().map(|c| c.points).sum(),
+                passed: of_group.iter().filter(|c| c.passed).count(),
+                total: of_group.len(),
+            }
+        })
+        .collect();
+    Score {
+        points: groups.iter().map(|g| g.points).sum(),
+        max_points: groups.iter().map(|g| g.max_points).sum(),
+        groups,
+    }
+}

@@ -50,7 +50,7 @@ pub(crate) fn wrong(id: &str, title: &str, mismatches: &[(&str, &str)], rule: &s
     let mismatches: Vec<Mismatch> = mismatches
         .iter()
         .map(|(path, message)| Mismatch {
-            path: (*path).to_owned(),
+            path: crate::compare::JsonPath::parse(path),
             message: (*message).to_owned(),
         })
         .collect();
@@ -102,7 +102,7 @@ pub(crate) fn submission(path: &str, cases: Vec<CaseResult>) -> SubmissionResult
         passed: failed_cases == 0,
         passed_cases,
         failed_cases,
-        score: crate::judge::score(&groups, &cases),
+        score: crate::outcome::score(&groups, &cases),
         problem: None,
         attempts: 1,
         duration_ms: 120.0,
