@@ -8,8 +8,8 @@ pub mod solutions;
 
 use crate::compare::{self, JsonPath, Mismatch, Segment};
 use crate::outcome::{
-    CaseObservation, CaseOutput, CaseResult, GroupScore, LoadProblem, LoadProblemKind, Observation,
-    Score, TimeScope, Verdict,
+    CaseObservation, CaseOutput, CaseResult, LoadProblem, LoadProblemKind, Observation, TimeScope,
+    Verdict,
 };
 use crate::task::{Case, Limits};
 use crate::util::text::truncate_chars;
