@@ -9,7 +9,7 @@ command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 # The sandbox: every test runs submissions under --isolation strict or auto.
 command -v bwrap >/dev/null || missing+=(bubblewrap)
-# The HTML report is checked in a real browser (tests/reports.rs).
+# The HTML report is checked in a real browser (tests/integration/reports.rs).
 command -v chromium >/dev/null || missing+=(chromium chromium-driver)
 if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

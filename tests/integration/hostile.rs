@@ -139,7 +139,7 @@ def solve(case):
     std::fs::create_dir(&tmp).unwrap();
     let started = Instant::now();
     // Without a box: the writers report to host files, and the judge alone (process group,
-    // subreaper) must stop them. In a box the pid namespace does (tests/hostile_corpus.rs).
+    // subreaper) must stop them. In a box the pid namespace does (hostile_corpus/).
     let run = Grade::task("trio")
         .isolation("none")
         .tasks("tests/tasks")

@@ -1,5 +1,6 @@
 //! Task specs and the commands that read them: every malformed task.toml in the corpus gets an
-//! error naming its file, line and field (never a panic), and list/show/setup behave.
+//! error naming its file, line and field (never a panic), and exactly the error kept in its
+//! folder's expected.stderr; and list/show/setup behave.
 
 use livejudge::error::exit::{PASSED, USAGE};
 
@@ -224,6 +225,45 @@ fn every_malformed_spec_names_file_line_and_field() {
             run.stderr
         );
     }
+}
+
+/// The folders of tests/bad-specs, sorted.
+fn bad_specs() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("tests/bad-specs"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_bad_spec_prints_exactly_its_expected_stderr() {
+    // The whole of stderr, against tests/bad-specs/NAME/expected.stderr (LIVEJUDGE_BLESS=1
+    // rewrites them): the message, the excerpt of the spec with its caret, the help.
+    let names = bad_specs();
+    assert_eq!(names.len(), CORPUS.len() + 1, "{names:?}");
+    let mut mismatches = Vec::new();
+    for name in &names {
+        let run = show_bad_spec(name);
+        assert_eq!(
+            run.code,
+            i32::from(USAGE),
+            "{name}: exit code\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{name}: nothing on stdout");
+        let golden = repo()
+            .join("tests/bad-specs")
+            .join(name)
+            .join("expected.stderr");
+        if let Err(mismatch) = golden::check(&golden, &run.stderr) {
+            mismatches.push(mismatch);
+        }
+    }
+    golden::assert_all_match(&mismatches, "specs::every_bad_spec");
 }
 
 #[test]

@@ -321,8 +321,8 @@ fn output_is_charged_to_the_case_that_printed_it_every_time() {
 
 #[test]
 fn without_isolation_a_daemon_the_submission_leaves_behind_is_killed() {
-    // In a box the pid namespace takes daemons down (tests/hostile_corpus.rs); without one,
-    // livejudge must still find them. The pid is checked after livejudge is gone: held until
+    // In a box the pid namespace takes daemons down (hostile_corpus/); without one, livejudge
+    // must still find them. The pid is checked after livejudge is gone: held until
     // then, so no attack of the hostile corpus churns through pids in between.
     let _machine = machine::shared();
     let run = grade_probe("misbehaving.py", &["--isolation", "none"]);

@@ -4,6 +4,7 @@
 
 mod boxes;
 mod command;
+pub mod golden;
 pub mod machine;
 mod process;
 mod report;
