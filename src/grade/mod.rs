@@ -302,7 +302,7 @@ impl Grader<'_> {
             passed: failed_cases == 0 && cases.len() == task.cases.len(),
             passed_cases,
             failed_cases,
-            score: judge::score(&task.groups, &cases),
+            score: crate::outcome::score(&task.groups, &cases),
             problem,
             attempts,
             duration_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,

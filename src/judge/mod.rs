@@ -1,8 +1,6 @@
 //! Verdict stage: an observation judged against the case's expectation, and the per-submission
 //! score. This is also the shape of the JSON report (docs/report.schema.json).
 
-pub use crate::outcome::score;
-
 pub mod sites;
 pub mod solutions;
 
@@ -429,7 +427,7 @@ mod tests {
         b.passed = false;
         b.group = "advanced".into();
         a.points = 3;
-        let s = score(&["basic".into(), "advanced".into()], &[a, b]);
+        let s = crate::outcome::score(&["basic".into(), "advanced".into()], &[a, b]);
         assert_eq!((s.points, s.max_points), (3, 5));
         assert_eq!(s.groups[1].passed, 0);
     }

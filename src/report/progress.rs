@@ -7,6 +7,8 @@ use crate::outcome::{Event, Reporter};
 
 pub struct ProgressReporter {
     bar: Option<indicatif::ProgressBar>,
+    /// Where the plain lines go when there is no bar.
+    lines: Box<dyn Write>,
     total: usize,
     done: usize,
     failed: usize,
@@ -16,8 +18,16 @@ pub struct ProgressReporter {
 impl ProgressReporter {
     /// `terminal`: draw a bar (stderr is a terminal).
     pub fn new(terminal: bool) -> ProgressReporter {
+        let mut reporter = ProgressReporter::plain(Box::new(std::io::stderr()));
+        reporter.bar = terminal.then(indicatif::ProgressBar::hidden);
+        reporter
+    }
+
+    /// One plain line per finished submission, written to `lines`.
+    pub fn plain(lines: Box<dyn Write>) -> ProgressReporter {
         ProgressReporter {
-            bar: terminal.then(indicatif::ProgressBar::hidden),
+            bar: None,
+            lines,
             total: 0,
             done: 0,
             failed: 0,
@@ -48,7 +58,7 @@ impl ProgressReporter {
                     String::new()
                 };
                 let _ = writeln!(
-                    std::io::stderr(),
+                    self.lines,
                     "[{}/{}] {}{}: {}/{} points · {message}{eta}",
                     self.done,
                     self.total,

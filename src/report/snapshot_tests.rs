@@ -323,41 +323,15 @@ fn watch_all_passing() {
     insta::assert_snapshot!(watch(&task, &report));
 }
 
-/// Set in the child process that plays the progress reporter's events.
-const PROGRESS_CHILD: &str = "LIVEJUDGE_TEST_PROGRESS_CHILD";
-
-/// Plays a batch to a non-terminal progress reporter. It writes to the process's stderr, so
-/// [`progress_prints_a_line_per_finished_submission`] runs this in a child process.
-#[test]
-#[ignore = "run in a child process by progress_prints_a_line_per_finished_submission"]
-fn progress_child() {
-    if std::env::var_os(PROGRESS_CHILD).is_none() {
-        return;
-    }
-    let mut reporter = ProgressReporter::new(false);
-    play(&mut reporter, &basket_task(), &batch(), &[2]);
-}
-
 #[test]
 fn progress_prints_a_line_per_finished_submission() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "report::snapshot_tests::progress_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(PROGRESS_CHILD, "1")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("1 passed"), "the child ran: {stdout}");
+    let output = Output::default();
+    let mut reporter = ProgressReporter::plain(output.writer());
+    play(&mut reporter, &basket_task(), &batch(), &[2]);
     // The estimate depends on the clock, but on the last line nothing is left.
     let eta = regex::Regex::new(r"ETA \d+[a-z]+").unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    let lines: Vec<&str> = stderr.lines().collect();
+    let text = output.text();
+    let lines: Vec<&str> = text.lines().collect();
     let (last, before) = lines.split_last().expect("lines");
     let mut shown: Vec<String> = before
         .iter()
