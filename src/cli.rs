@@ -98,6 +98,9 @@ pub enum Command {
         /// Also write index.html, results.csv and junit.xml into DIR.
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
+        /// Exit 0 when the merge is written, even if some submission failed.
+        #[arg(long)]
+        exit_zero: bool,
     },
     /// Grade a solution again each time it is saved: the public cases, and the first failure
     /// in full. Ctrl-C stops.
@@ -168,6 +171,11 @@ pub struct GradeArgs {
     /// grade each submission exactly once. Combine their results with `livejudge merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
+
+    /// Exit 0 when grading finished, even if cases failed: failures are results, not
+    /// errors (for pipelines that grade batches). Exit codes 2, 3, 4 and 130 still apply.
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 fn parse_shard(text: &str) -> Result<(u32, u32), String> {

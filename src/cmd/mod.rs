@@ -77,7 +77,8 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             inputs,
             output,
             report,
-        } => merge::merge_results(&cli, inputs, output, report.as_deref()),
+            exit_zero,
+        } => merge::merge_results(&cli, inputs, output, report.as_deref(), *exit_zero),
         Command::New { id, kind } => new::new_task(&cli, id, *kind),
         Command::Doctor => doctor::doctor(),
     }

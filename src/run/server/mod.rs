@@ -2,8 +2,11 @@
 //! connections, stop. The stage the `http` and `tcp` task kinds run their scenarios against.
 
 pub mod http;
+mod reach;
 pub mod scenario;
 pub mod tcp;
+
+pub use reach::Reach;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -18,9 +21,10 @@ use crate::outcome::{
 };
 use crate::run::supervise::{self, Running, describe_status};
 use crate::run::{Interrupted, RunContext, RunStats};
-use crate::sandbox::{Dirs, Launch, Launcher, ProcessLimits, relay};
+use crate::sandbox::{Dirs, Isolation, Launch, Launcher, ProcessLimits};
 use crate::task::ServerStart;
 use crate::util::text::tail_lines;
+use scenario::Stream;
 
 /// How often readiness is probed: fast, since every start waits on it.
 const PROBE_INTERVAL: Duration = Duration::from_millis(3);
@@ -93,23 +97,16 @@ pub struct Server {
     /// Locked only to wait for or stop the process: connections do not need it.
     running: tokio::sync::Mutex<Running>,
     capture: std::sync::Arc<supervise::Capture>,
-    plan: relay::Plan,
-    port: u16,
+    reach: Reach,
 }
 
 impl Server {
     pub fn start(launcher: &dyn Launcher, launch: ServerLaunch) -> Result<Server, StartFailure> {
         let failed = |e: std::io::Error| StartFailure::Launch(e.to_string());
-        if !launch.sockets_dir.exists() {
-            relay::prepare_sockets_dir(&launch.sockets_dir).map_err(failed)?;
-        }
-        let plan = relay::Plan {
-            sockets_dir: Some(launch.sockets_dir.clone()),
-            inbound: vec![launch.port],
-            outbound: Vec::new(),
-        };
+        let boxed = launcher.isolation() != Isolation::None;
+        let reach = Reach::new(boxed, launch.port, &launch.sockets_dir).map_err(failed)?;
         let mut env = launch.env;
-        env.push(("PORT".into(), launch.port.to_string().into()));
+        env.push(("PORT".into(), reach.port().to_string().into()));
         let prepared = launcher
             .prepare(Launch {
                 program: launch.program,
@@ -120,15 +117,14 @@ impl Server {
                 conceal: launch.conceal,
                 pass_fds: Vec::new(),
                 limits: launch.limits,
-                network: plan.clone(),
+                network: reach.plan(),
             })
             .map_err(failed)?;
         let running = supervise::spawn(prepared, launch.output_limit, None).map_err(failed)?;
         Ok(Server {
             capture: running.capture.clone(),
             running: tokio::sync::Mutex::new(running),
-            plan,
-            port: launch.port,
+            reach,
         })
     }
 
@@ -168,20 +164,26 @@ impl Server {
     }
 
     async fn answers(&self, probe: &Probe) -> bool {
-        let Ok(Some(relay::Inbound { stream, .. })) = self.connect().await else {
+        let Ok(Some((stream, _))) = self.connect().await else {
             return false;
         };
         match probe {
             Probe::Tcp => true,
-            Probe::Http { path } => http_get_status(stream, path, self.port)
+            Probe::Http { path } => http_get_status(stream, path, self.reach.port())
                 .await
                 .is_some_and(|status| status < 500),
         }
     }
 
-    /// A connection to the server (None while nothing listens on its port).
-    pub async fn connect(&self) -> std::io::Result<Option<relay::Inbound>> {
-        relay::connect_inbound(&self.plan, self.port).await
+    /// A connection to the server and the link that resets it (None while nothing listens
+    /// on its port).
+    pub async fn connect(&self) -> std::io::Result<Option<(Box<dyn Stream>, [u8; 8])>> {
+        self.reach.connect().await
+    }
+
+    /// How the judge reaches the server.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
     }
 
     /// Whether the server process has ended (it may have been told to, by a case).
@@ -237,7 +239,7 @@ fn output_tail(capture: &supervise::Capture) -> String {
 }
 
 /// The status of `GET path` over `stream` (HTTP/1.1, closed after one request).
-async fn http_get_status(stream: tokio::net::UnixStream, path: &str, port: u16) -> Option<u16> {
+async fn http_get_status(stream: Box<dyn Stream>, path: &str, port: u16) -> Option<u16> {
     use http_body_util::Empty;
     use hyper::body::Bytes;
     let io = hyper_util::rt::TokioIo::new(stream);
@@ -318,24 +320,29 @@ impl crate::run::server::scenario::Connector for Live<'_, '_> {
         Ok(server
             .connect()
             .await?
-            .map(|inbound| crate::run::server::scenario::Opened {
-                stream: Box::new(inbound.stream),
-                link: Some(inbound.id.0),
+            .map(|(stream, link)| crate::run::server::scenario::Opened {
+                stream,
+                link: Some(link),
             }))
     }
 
     async fn reset(&self, link: [u8; 8]) -> bool {
         let server = self.server.read().await;
         match server.as_ref() {
-            Some(server) => relay::reset_inbound(&server.plan, server.port, relay::LinkId(link))
-                .await
-                .is_ok(),
+            Some(server) => server.reach.reset(link).await,
             None => false,
         }
     }
 
     fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.spec.port)
+        // The port changes with each start when there is no box.
+        let port = self
+            .server
+            .try_read()
+            .ok()
+            .and_then(|server| server.as_ref().map(|s| s.reach.port()))
+            .unwrap_or(self.spec.port);
+        format!("127.0.0.1:{port}")
     }
 
     async fn terminate(&self, within: Duration) -> bool {
@@ -621,12 +628,12 @@ async fn start_ready(
             };
             let message = match (kind, &probe) {
                 (LoadProblemKind::ServerNotReady, Probe::Tcp) => format!(
-                    "{failure} (nothing accepted connections on port {} inside the box)",
-                    spec.port
+                    "{failure} (nothing accepted connections on {})",
+                    server.reach().where_()
                 ),
                 (LoadProblemKind::ServerNotReady, Probe::Http { path }) => format!(
-                    "{failure} (GET {path} on port {} inside the box never got an answer below 500)",
-                    spec.port
+                    "{failure} (GET {path} on {} never got an answer below 500)",
+                    server.reach().where_()
                 ),
                 _ => failure.to_string(),
             };
