@@ -448,3 +448,110 @@ fn a_report_written_to_a_pipe_leaves_the_pipe_in_place() {
             .is_fifo()
     );
 }
+
+/// docs/ci/grade-shard.sh, run the way a Kubernetes Indexed Job runs it: one process per
+/// JOB_COMPLETION_INDEX over the same folder, one of them killed midway and started again (a
+/// pod restarted), then `merge`. Every submission is graded exactly once, with the verdicts
+/// one machine gives, and candidates' failures do not fail a pod (--exit-zero).
+#[test]
+fn the_kubernetes_shard_entrypoint_survives_a_restart_and_merges_into_one_run() {
+    let _machine = crate::support::machine::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("submissions");
+    let results = dir.path().join("results");
+    let tmp = dir.path().join("tmp");
+    for folder in [&subs, &results, &tmp] {
+        std::fs::create_dir(folder).unwrap();
+    }
+    let mut files = submissions(&subs, 15);
+    files.sort();
+    let bin = Path::new(env!("CARGO_BIN_EXE_livejudge")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pod = |index: usize| {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg(repo().join("docs/ci/grade-shard.sh"))
+            .current_dir(repo())
+            .env("PATH", &path)
+            .env("LIVEJUDGE_CACHE_DIR", cache_dir())
+            .env("NO_COLOR", "1")
+            .env("TMPDIR", &tmp)
+            .env_remove("LIVEJUDGE_PYTHON")
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("SHARDS", "3")
+            .env("TASK", "slow-batch")
+            .env("SUBMISSIONS", &subs)
+            .env("RESULTS", &results)
+            .env("LIVEJUDGE_ARGS", "--tasks tests/tasks")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    // Pod 0 is killed once its first result is written, as a lost node would kill it.
+    let mut first = pod(0).spawn().unwrap();
+    wait_for_rows(&results.join("shard-1.jsonl"), 1);
+    let killed_midway = first.try_wait().unwrap().is_none();
+    let _ = first.kill();
+    let _ = first.wait();
+    for index in 0..3 {
+        let run = run_command(pod(index));
+        assert_eq!(run.code, i32::from(PASSED), "pod {index}: {}", run.stderr);
+    }
+    let shard_files: Vec<PathBuf> = (1..=3)
+        .map(|k| results.join(format!("shard-{k}.jsonl")))
+        .collect();
+    // A restarted pod grades only what its file lacks: never a submission twice.
+    let before_merge: Vec<String> = shard_files
+        .iter()
+        .flat_map(|f| rows(f))
+        .map(|r| r["result"]["path"].as_str().unwrap().to_owned())
+        .collect();
+    let mut unique = before_merge.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        before_merge.len(),
+        "graded twice: {before_merge:?}"
+    );
+    if killed_midway {
+        assert!(
+            !rows(&shard_files[0]).is_empty(),
+            "the killed pod's first row survives"
+        );
+    }
+
+    let all = dir.path().join("all.jsonl");
+    let mut merge = Livejudge::new().arg("merge");
+    for file in &shard_files {
+        merge = merge.arg(file);
+    }
+    merge
+        .arg("--output")
+        .arg(&all)
+        .arg("--exit-zero")
+        .expect_exit(PASSED)
+        .run();
+    let mut merged: Vec<(String, Vec<String>)> = rows(&all)
+        .iter()
+        .map(|r| {
+            let result = &r["result"];
+            (
+                result["path"].as_str().unwrap().to_owned(),
+                failed_ids(result),
+            )
+        })
+        .collect();
+    merged.sort();
+    // One machine, the whole list: the same verdicts (and without --exit-zero, exit 1).
+    let (_, whole) = grade_batch(&files, &[], &tmp).expect_exit(FAILED).report();
+    let mut expected = failed_ids_by_path(&whole);
+    expected.sort();
+    assert_eq!(merged, expected);
+    assert_eq!(merged.len(), files.len());
+}

@@ -77,8 +77,8 @@ fn a_tcp_server_is_ready_answers_through_the_relay_and_stops_on_sigterm() {
                 .await
                 .unwrap()
                 .expect("the server listens")
-                .stream;
-            let (read, mut write) = stream.into_split();
+                .0;
+            let (read, mut write) = tokio::io::split(stream);
             write.write_all(b"hello\n").await.unwrap();
             let mut reply = String::new();
             BufReader::new(read).read_line(&mut reply).await.unwrap();
