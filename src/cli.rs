@@ -14,6 +14,7 @@ Environment:
   LIVEJUDGE_ISOLATION  the default of --isolation (strict, auto or none)
   LIVEJUDGE_SANDBOX_UID  uid[:gid] a root livejudge runs submissions as (default: 65534)
   LIVEJUDGE_BWRAP      the bubblewrap binary (default: bwrap on PATH)
+  LIVEJUDGE_TASKS      the default of --tasks
   NO_COLOR             disables colour in the human report";
 
 /// What `--help` ends with: the exit codes (from [`crate::error::exit::TABLE`]) and the
@@ -30,12 +31,14 @@ fn after_help() -> String {
     name = "livejudge",
     version,
     about = "Grades Python live-coding submissions against task specs, with readable diffs.",
-    after_help = after_help()
+    after_help = after_help(),
+    disable_help_subcommand = true
 )]
 pub struct Cli {
-    /// Folder holding the tasks (one sub-folder per task).
-    #[arg(long, global = true, value_name = "DIR", default_value = "tasks")]
-    pub tasks: PathBuf,
+    /// Folder holding the tasks (one sub-folder per task) [default: ./tasks when there is
+    /// one, else the tasks built into livejudge].
+    #[arg(long, global = true, value_name = "DIR", env = "LIVEJUDGE_TASKS")]
+    pub tasks: Option<PathBuf>,
 
     /// Python interpreter to build task environments from [default: $LIVEJUDGE_PYTHON, else python3].
     #[arg(long, global = true, value_name = "PATH")]
@@ -73,6 +76,17 @@ pub enum Command {
     /// seccomp, Landlock) and how to fix what is missing. Exit 0 when strict isolation is
     /// available, 3 when not.
     Doctor,
+    /// The built-in tasks: `livejudge tasks export ID DIR` writes one out as a folder to edit.
+    Tasks {
+        #[command(subcommand)]
+        action: TasksAction,
+    },
+    /// Help on a command (`livejudge help grade`) or a topic: `livejudge help task-format`
+    /// prints the documentation of task.toml, the matchers, the harness and solutions.toml.
+    Help {
+        /// A command, or task-format.
+        topic: Option<String>,
+    },
     /// Check tasks (all under --tasks when none is named): the spec loads, every accepted
     /// solution passes every case, every rejected one fails as solutions/solutions.toml says.
     /// Exit 0 when every task is sound, 1 when not.
@@ -122,6 +136,18 @@ pub enum Command {
     Setup {
         /// Task id or path; all tasks when omitted.
         task: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksAction {
+    /// Write the built-in task ID into DIR: DIR/tasks/ID and DIR/fixtures/ID, the layout its
+    /// task.toml expects; then `livejudge --tasks DIR/tasks check ID`.
+    Export {
+        /// A built-in task's id (`livejudge list` outside a task repository lists them).
+        id: String,
+        /// Where to write it (created if missing).
+        dir: PathBuf,
     },
 }
 

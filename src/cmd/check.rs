@@ -21,17 +21,18 @@ use crate::util::text::indent;
 /// `livejudge check`: each task's spec, solutions folder and reference solutions.
 pub(super) async fn check_tasks(cli: &Cli, args: &crate::cli::CheckArgs) -> Result<u8, Error> {
     use crate::judge::solutions::{self, Expectation};
+    let tasks = super::tasks_dir(cli)?;
     let dirs: Vec<PathBuf> = if args.task_ids.is_empty() {
-        task::list_task_dirs(&cli.tasks)
+        task::list_task_dirs(&tasks.dir)
     } else {
         args.task_ids
             .iter()
-            .map(|t| task::resolve_task_dir(t, &cli.tasks))
+            .map(|t| task::resolve_task_dir(t, &tasks.dir))
             .collect::<Result<_, _>>()?
     };
     if dirs.is_empty() {
         return Err(Error::input(
-            format!("no tasks found in {}", cli.tasks.display()),
+            format!("no tasks found in {}", tasks.dir.display()),
             Some("run from the repository root or pass --tasks DIR".to_owned()),
         ));
     }

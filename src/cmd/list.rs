@@ -6,10 +6,11 @@ use crate::error::{Error, exit};
 use crate::task::{self};
 
 pub(super) fn list(cli: &Cli) -> Result<u8, Error> {
-    let dirs = task::list_task_dirs(&cli.tasks);
+    let tasks = super::tasks_dir(cli)?;
+    let dirs = task::list_task_dirs(&tasks.dir);
     if dirs.is_empty() {
         return Err(Error::input(
-            format!("no tasks found in {}", cli.tasks.display()),
+            format!("no tasks found in {}", tasks.dir.display()),
             Some("run from the repository root or pass --tasks DIR".to_owned()),
         ));
     }
@@ -33,6 +34,7 @@ pub(super) fn list(cli: &Cli) -> Result<u8, Error> {
             }
         }
     }
+    say!("tasks from {}:", tasks.source);
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     for (id, kind, title) in rows {
         say!("{id:width$}  {kind:6}  {title}");

@@ -4,17 +4,21 @@ mod check;
 mod doctor;
 mod env;
 mod grade;
+mod help;
 mod list;
 mod merge;
 mod new;
 mod report;
 mod setup;
 mod show;
+mod tasks;
 mod watch;
 
 use crate::console::say_err;
 
 use std::process::ExitCode;
+
+use std::path::PathBuf;
 
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
@@ -81,12 +85,56 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         } => merge::merge_results(&cli, inputs, output, report.as_deref(), *exit_zero),
         Command::New { id, kind } => new::new_task(&cli, id, *kind),
         Command::Doctor => doctor::doctor(),
+        Command::Tasks { action } => tasks::tasks(action),
+        Command::Help { topic } => help::help(topic.as_deref()),
     }
 }
 
 pub(super) fn load_task(cli: &Cli, arg: &str) -> Result<Task, Error> {
-    let dir = task::resolve_task_dir(arg, &cli.tasks)?;
+    let dir = task::resolve_task_dir(arg, &tasks_dir(cli)?.dir)?;
     Ok(task::load(&dir)?)
+}
+
+/// Where task ids are looked up, and how to say so.
+pub(super) struct TasksDir {
+    pub dir: PathBuf,
+    /// "tasks/ (--tasks)", "the built-in tasks", ...
+    pub source: String,
+}
+
+/// `--tasks` (or `$LIVEJUDGE_TASKS`), else `./tasks` when there is one, else the tasks built
+/// into livejudge (written out once into the cache).
+pub(super) fn tasks_dir(cli: &Cli) -> Result<TasksDir, Error> {
+    if let Some(dir) = &cli.tasks {
+        return Ok(TasksDir {
+            dir: dir.clone(),
+            source: format!("{} (--tasks or $LIVEJUDGE_TASKS)", dir.display()),
+        });
+    }
+    let here = PathBuf::from("tasks");
+    if here.is_dir() {
+        return Ok(TasksDir {
+            dir: here,
+            source: "./tasks".into(),
+        });
+    }
+    let cache = crate::run::pyenv::Cache::locate()?;
+    let dir = task::builtin::tasks_dir(&cache.dir).map_err(|e| {
+        Error::input(
+            format!(
+                "cannot write the built-in tasks into {}: {e}",
+                cache.dir.display()
+            ),
+            Some("set LIVEJUDGE_CACHE_DIR to a writable folder, or pass --tasks DIR".into()),
+        )
+    })?;
+    Ok(TasksDir {
+        dir,
+        source: format!(
+            "the tasks built into livejudge {}",
+            env!("CARGO_PKG_VERSION")
+        ),
+    })
 }
 
 /// Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops grading cleanly (processes killed,

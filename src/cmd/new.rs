@@ -272,14 +272,15 @@ pub(super) fn new_task(cli: &Cli, id: &str, kind: crate::cli::NewKind) -> Result
         NewKind::Http => Kind::Http,
         NewKind::Tcp => Kind::Tcp,
     };
-    let dir = crate::cmd::new::create(&cli.tasks, id, kind).map_err(|message| {
+    let tasks = cli.tasks.clone().unwrap_or_else(|| PathBuf::from("tasks"));
+    let dir = crate::cmd::new::create(&tasks, id, kind).map_err(|message| {
         Error::input(message, Some("pick another id, or pass --tasks DIR".into()))
     })?;
     say!("created {} ({} task)", dir.display(), kind.name());
     say!(
         "next: edit {}/README.md and the cases in task.toml, then run: livejudge --tasks {} check {id}",
         dir.display(),
-        cli.tasks.display()
+        tasks.display()
     );
     Ok(exit::PASSED)
 }

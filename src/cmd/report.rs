@@ -64,8 +64,9 @@ pub(super) fn render_report(cli: &Cli, results: &Path, dir: &Path) -> Result<u8,
             Some("render one task's results at a time".into()),
         ));
     }
-    let title = task::resolve_task_dir(&task, &cli.tasks)
+    let title = super::tasks_dir(cli)
         .ok()
+        .and_then(|tasks| task::resolve_task_dir(&task, &tasks.dir).ok())
         .and_then(|dir| task::load(&dir).ok())
         .map(|t| t.title)
         .unwrap_or_default();

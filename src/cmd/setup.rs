@@ -10,13 +10,14 @@ use crate::run::pyenv::Cache;
 use crate::task::{self};
 
 pub(super) fn setup(cli: &Cli, arg: Option<&str>) -> Result<u8, Error> {
+    let tasks = super::tasks_dir(cli)?;
     let dirs = match arg {
-        Some(arg) => vec![task::resolve_task_dir(arg, &cli.tasks)?],
-        None => task::list_task_dirs(&cli.tasks),
+        Some(arg) => vec![task::resolve_task_dir(arg, &tasks.dir)?],
+        None => task::list_task_dirs(&tasks.dir),
     };
     if dirs.is_empty() {
         return Err(Error::input(
-            format!("no tasks found in {}", cli.tasks.display()),
+            format!("no tasks found in {}", tasks.dir.display()),
             Some("run from the repository root or pass --tasks DIR".to_owned()),
         ));
     }

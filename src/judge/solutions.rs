@@ -98,7 +98,7 @@ pub fn plan(task: &Task) -> Result<(Plan, Vec<String>), SpecErrors> {
     let spec: SolutionsSpec = match std::fs::read_to_string(&spec_file) {
         Ok(text) => toml::from_str(&text).map_err(|e| {
             let mut error = SpecError::new(&spec_file, e.message().trim_end().to_owned())
-                .with_help("docs/task-format.md describes solutions.toml");
+                .with_help("`livejudge help task-format` describes solutions.toml");
             if let Some(span) = e.span() {
                 error = error.at_span(&text, span);
             }

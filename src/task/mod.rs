@@ -1,6 +1,7 @@
 //! Task spec stage: `tasks/<id>/task.toml` is parsed strictly, then validated into a [`Task`].
 //! Every problem is reported with its file, line, column and field, all at once.
 
+pub mod builtin;
 pub mod diagnostic;
 mod discover;
 mod raw;
@@ -217,11 +218,12 @@ fn parse_toml<T: serde::de::DeserializeOwned>(file: &Path, source: &str) -> Resu
         let inner = e.into_inner();
         let message = inner.message().trim_end().to_owned();
         let help = if message.starts_with("unknown field") {
-            "remove it or fix its spelling; docs/task-format.md lists every field".to_owned()
+            "remove it or fix its spelling; `livejudge help task-format` lists every field"
+                .to_owned()
         } else if let Some(rest) = message.strip_prefix("missing field ") {
-            format!("add {rest}; docs/task-format.md describes it")
+            format!("add {rest}; `livejudge help task-format` describes it")
         } else {
-            "docs/task-format.md describes every field and its type".to_owned()
+            "`livejudge help task-format` describes every field and its type".to_owned()
         };
         let mut error = SpecError::new(file, message).with_help(help);
         if field != "." && !field.is_empty() {

@@ -512,7 +512,7 @@ pub fn checks(
                 path,
                 e.message,
                 e.help
-                    .unwrap_or_else(|| "docs/task-format.md lists the matchers".into()),
+                    .unwrap_or_else(|| "`livejudge help task-format` lists the matchers".into()),
             )
         })
     };

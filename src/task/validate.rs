@@ -633,10 +633,9 @@ impl<'a> Validator<'a> {
             let expect = expect_value.and_then(|(value, origin)| match Pattern::parse(&value) {
                 Ok(pattern) => Some(pattern),
                 Err(e) => {
-                    let help = e
-                        .help
-                        .clone()
-                        .unwrap_or_else(|| "docs/task-format.md lists the matchers".to_owned());
+                    let help = e.help.clone().unwrap_or_else(|| {
+                        "`livejudge help task-format` lists the matchers".to_owned()
+                    });
                     match origin {
                         Origin::Inline => {
                             let mut path = at("expect");
@@ -751,8 +750,9 @@ impl<'a> Validator<'a> {
                     self.report(
                         &path,
                         e.message,
-                        e.help
-                            .unwrap_or_else(|| "docs/task-format.md lists the matchers".to_owned()),
+                        e.help.unwrap_or_else(|| {
+                            "`livejudge help task-format` lists the matchers".to_owned()
+                        }),
                     );
                     None
                 }

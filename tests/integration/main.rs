@@ -7,6 +7,7 @@ mod support;
 
 mod async_scraper;
 mod batch;
+mod builtin_tasks;
 mod caching_decorator;
 mod check;
 mod crud_app;

@@ -112,6 +112,11 @@ impl Livejudge {
         self
     }
 
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Livejudge {
+        self.command.env_remove(key);
+        self
+    }
+
     /// Changes the command in a way the builder has no method for (pre_exec, say).
     pub fn configure(mut self, change: impl FnOnce(&mut Command)) -> Livejudge {
         change(&mut self.command);
