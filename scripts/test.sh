@@ -20,11 +20,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
-# uv, so the tests cover both ways a task environment is built (uv, and venv + pip).
+# uv, so the tests cover both ways a task environment is built (uv, and venv + pip), and
+# maturin, which builds the wheel users install.
 tools=target/test-tools
-if [ ! -x "$tools/bin/uv" ]; then
+if [ ! -x "$tools/bin/uv" ] || [ ! -x "$tools/bin/maturin" ]; then
   python3 -m venv "$tools"
-  "$tools/bin/pip" install --quiet --disable-pip-version-check uv
+  "$tools/bin/pip" install --quiet --disable-pip-version-check uv maturin
 fi
 export LIVEJUDGE_TEST_UV="$PWD/$tools/bin/uv"
 
@@ -32,6 +33,19 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # The tests assert strict isolation: fail here, with the reasons, if this machine cannot.
 cargo build --locked --quiet
+# What users install, built here (a build from inside `cargo test` would wait on its lock)
+# and tried from an empty folder by tests/integration/install.rs: the wheel (pip, pipx, uv
+# tool) and `cargo install --path .`. Both reuse the debug build above.
+installs=target/test-installs
+rm -rf "$installs"
+"$tools/bin/maturin" build --profile dev --locked --out "$installs/wheels" >"$installs.log" 2>&1 || {
+  cat "$installs.log" >&2
+  exit 1
+}
+cargo install --path . --debug --locked --quiet --root "$installs/cargo" --target-dir target
+LIVEJUDGE_TEST_WHEEL=$(echo "$PWD/$installs"/wheels/livejudge-*.whl)
+export LIVEJUDGE_TEST_WHEEL
+export LIVEJUDGE_TEST_CARGO_INSTALL="$PWD/$installs/cargo/bin/livejudge"
 target/debug/livejudge doctor || {
   echo "scripts/test.sh: strict isolation is not available here (see above)" >&2
   exit 3

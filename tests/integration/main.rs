@@ -16,6 +16,7 @@ mod environment;
 mod hostile;
 mod hostile_corpus;
 mod http_kind;
+mod install;
 mod json_api;
 mod relay;
 mod reports;
