@@ -5,6 +5,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -504,6 +505,53 @@ pub struct Running {
     status: Option<ExitStatus>,
     readers: Vec<JoinHandle<()>>,
     pub capture: Arc<Capture>,
+    /// Where no memory cgroup holds the limit: the sampler of what the run's processes use,
+    /// and whether it stopped them for going over.
+    memory_watch: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
+}
+
+/// How often the memory of a run without a memory cgroup is sampled.
+const MEMORY_SAMPLE: Duration = Duration::from_millis(25);
+
+/// Samples the memory `leader`'s processes use (their proportional set sizes, so pages
+/// shared between a forking server's processes count once) and kills the group when it is
+/// over `limit`: the memory cgroup's limit, for runs that have none.
+async fn watch_memory(leader: Pid, limit: u64, exceeded: Arc<AtomicBool>) {
+    loop {
+        tokio::time::sleep(MEMORY_SAMPLE).await;
+        let tree = process_tree(leader.as_raw());
+        if tree.len() == 1 && kill(leader, None).is_err() {
+            return;
+        }
+        let used: u64 = tree.into_iter().filter_map(process_memory).sum();
+        if used > limit {
+            exceeded.store(true, Ordering::SeqCst);
+            let _ = killpg(leader, Signal::SIGKILL);
+            return;
+        }
+    }
+}
+
+/// The memory a live process uses: its proportional set size, or its resident set where the
+/// kernel does not tell (or lets nobody else read) the former.
+fn process_memory(pid: i32) -> Option<u64> {
+    if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        && let Some(kib) = rollup.lines().find_map(|line| {
+            line.strip_prefix("Pss:")?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+    {
+        return Some(kib * 1024);
+    }
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    Some(pages * page)
 }
 
 /// Starts `command` in a new process group with stdin from /dev/null and captured output.
@@ -563,6 +611,14 @@ pub fn spawn(
         tokio::spawn(drain(capture.clone(), Which::Stdout)),
         tokio::spawn(drain(capture.clone(), Which::Stderr)),
     ];
+    let memory_watch = match (guard.memory_watch(), pgid) {
+        (Some(limit), Some(leader)) => {
+            let exceeded = Arc::new(AtomicBool::new(false));
+            let watcher = tokio::spawn(watch_memory(leader, limit, exceeded.clone()));
+            Some((watcher, exceeded))
+        }
+        _ => None,
+    };
     Ok(Running {
         child,
         pgid,
@@ -570,6 +626,7 @@ pub fn spawn(
         status: None,
         readers,
         capture,
+        memory_watch,
     })
 }
 
@@ -630,9 +687,14 @@ impl Running {
         kill(Pid::from_raw(pid), signal).is_ok()
     }
 
-    /// Whether the box's memory limit killed one of its processes.
+    /// Whether the box's memory limit killed one of its processes (the memory cgroup, or
+    /// the supervisor's sampling where there is none).
     pub fn memory_exceeded(&self) -> bool {
         self.guard.memory_exceeded()
+            || self
+                .memory_watch
+                .as_ref()
+                .is_some_and(|(_, exceeded)| exceeded.load(Ordering::SeqCst))
     }
 
     /// Gives every process of the run `budget` more CPU time from now by moving its soft
@@ -710,6 +772,9 @@ impl Drop for Running {
         }
         for reader in &self.readers {
             reader.abort();
+        }
+        if let Some((watcher, _)) = &self.memory_watch {
+            watcher.abort();
         }
     }
 }

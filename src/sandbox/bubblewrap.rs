@@ -314,6 +314,7 @@ impl Launcher for Bubblewrap {
         Ok(Prepared {
             command,
             guard: RunGuard {
+                memory_watch: address_space.then_some(limits.memory),
                 cgroup,
                 nested: true,
             },

@@ -139,12 +139,20 @@ pub struct RunGuard {
     /// The leader is bubblewrap, which reports its child's death by signal N as exit status
     /// 128 + N.
     nested: bool,
+    /// The memory limit when no memory cgroup holds it: the supervisor then samples what the
+    /// run's processes use and stops them over it.
+    memory_watch: Option<u64>,
 }
 
 impl RunGuard {
     /// CPU time of every process in the box, when the box accounts for it.
     pub fn cpu_used(&self) -> Option<Duration> {
         self.cgroup.as_ref()?.cpu_used()
+    }
+
+    /// The memory limit the supervisor must enforce itself (there is no memory cgroup).
+    pub fn memory_watch(&self) -> Option<u64> {
+        self.memory_watch
     }
 
     /// Whether the kernel killed a process of the box for exceeding its memory limit.

@@ -44,14 +44,19 @@ impl Launcher for Unisolated {
         }
         Ok(Prepared {
             command,
-            guard: RunGuard::default(),
+            guard: RunGuard {
+                memory_watch: Some(limits.memory),
+                ..RunGuard::default()
+            },
         })
     }
 }
 
-/// The rlimits every launcher sets. `address_space` adds RLIMIT_AS (and a smaller stack, so
-/// threads fit under it) where no memory cgroup holds the limit: RLIMIT_AS counts reserved
-/// address space, which CPython's threads reserve generously.
+/// The rlimits every launcher sets. `address_space` adds RLIMIT_AS where no memory cgroup holds
+/// the limit, as a backstop only ([`ADDRESS_SPACE_FACTOR`] times the limit, and a smaller
+/// stack): RLIMIT_AS counts address space reserved, which threads reserve generously (20
+/// threads of a correct server ran out of it at the limit itself). The limit proper is then
+/// what the processes use, sampled by the supervisor ([`RunGuard::memory_watch`]).
 ///
 /// With `per_case_cpu`, the soft CPU limit is the first case's budget and the supervisor moves
 /// it at each case; without it (the supervisor may not own the box's processes, so it cannot
@@ -74,7 +79,11 @@ pub(super) fn apply_rlimits(
         limits.cpu_backstop.as_secs().max(1),
     )?;
     if address_space {
-        set_limit(libc::RLIMIT_AS, limits.memory, 0)?;
+        set_limit(
+            libc::RLIMIT_AS,
+            limits.memory.saturating_mul(ADDRESS_SPACE_FACTOR),
+            0,
+        )?;
         set_limit(libc::RLIMIT_STACK, 4 << 20, 0)?;
     }
     set_limit(libc::RLIMIT_CORE, 0, 0)?;
@@ -82,6 +91,9 @@ pub(super) fn apply_rlimits(
     set_limit(libc::RLIMIT_FSIZE, limits.disk, 0)?;
     Ok(())
 }
+
+/// RLIMIT_AS, where it is a backstop, is this many times the memory limit.
+pub const ADDRESS_SPACE_FACTOR: u64 = 4;
 
 /// Sets soft = `value`, hard = `value + hard_extra` (the extra CPU time lets SIGXCPU arrive
 /// before the kernel's SIGKILL, so the verdict can say which limit was hit).
