@@ -120,6 +120,8 @@ pub(super) struct Attempt<'s, 'a> {
     timed_out: bool,
     /// The per-run nonce that makes the runtime's boundary markers unforgeable by accident.
     marker: String,
+    /// Without a box: the host ports the sites stand on, for URLs going in and out.
+    ports: Option<std::sync::Arc<crate::run::sites::PortMap>>,
     /// The task's fixture websites, linked into the box through `network`.
     web: Option<Web>,
     network: relay::Plan,
@@ -147,6 +149,7 @@ impl<'s, 'a> Attempt<'s, 'a> {
             timed_out: false,
             marker: random_hex(8),
             web: sites.map(|s| s.serving.web.clone()),
+            ports: sites.and_then(|s| s.ports.clone()),
             network: sites.map(|s| s.plan.clone()).unwrap_or_default(),
             go: None,
         }
@@ -175,7 +178,14 @@ impl<'s, 'a> Attempt<'s, 'a> {
         let cases: Vec<Value> = self
             .pending
             .iter()
-            .map(|&i| json!({"id": task.cases[i].id, "input": task.cases[i].input}))
+            .map(|&i| {
+                let input = &task.cases[i].input;
+                let input = match &self.ports {
+                    Some(ports) => ports.to_host(input),
+                    None => input.clone(),
+                };
+                json!({"id": task.cases[i].id, "input": input})
+            })
             .collect();
         json!({
             "protocol": PROTOCOL,
@@ -522,7 +532,10 @@ impl<'s, 'a> Attempt<'s, 'a> {
                     return Err(format!("case {id:?} ended, expected {expected_id:?}"));
                 }
                 let observation = if let Some(value) = event.get("observation") {
-                    Observation::Value(value.clone())
+                    Observation::Value(match &self.ports {
+                        Some(ports) => ports.to_declared(value),
+                        None => value.clone(),
+                    })
                 } else if let Some(raised) = event.get("exception") {
                     Observation::Raised(raised_exception(
                         raised,

@@ -90,6 +90,8 @@ pub async fn run(
 pub(super) struct SitesLink {
     pub(super) serving: Serving,
     pub(super) plan: relay::Plan,
+    /// Without a box: the host ports standing in for the declared ones.
+    pub(super) ports: Option<std::sync::Arc<crate::run::sites::PortMap>>,
 }
 
 fn link_sites(setup: &RunContext<'_>) -> Result<Option<SitesLink>, String> {
@@ -97,13 +99,20 @@ fn link_sites(setup: &RunContext<'_>) -> Result<Option<SitesLink>, String> {
     if sites.is_empty() {
         return Ok(None);
     }
-    if setup.launcher.isolation() == Isolation::None {
-        return Err(
-            "this task serves websites on the sandbox's own loopback, and without isolation there is no sandbox: run with --isolation auto or strict"
-                .into(),
-        );
-    }
     let failed = |e: std::io::Error| format!("cannot serve the task's websites: {e}");
+    if setup.launcher.isolation() == Isolation::None {
+        // No box, so no loopback of its own: the sites get free host ports instead.
+        let mut named = Vec::new();
+        for case in &setup.task.cases {
+            crate::run::sites::ports_named(&case.input, &mut named);
+        }
+        let (serving, ports) = Web::serve_on_host(sites, &named).map_err(failed)?;
+        return Ok(Some(SitesLink {
+            serving,
+            plan: relay::Plan::default(),
+            ports: Some(ports),
+        }));
+    }
     if !setup.sockets_dir.exists() {
         relay::prepare_sockets_dir(&setup.sockets_dir).map_err(failed)?;
     }
@@ -115,6 +124,7 @@ fn link_sites(setup: &RunContext<'_>) -> Result<Option<SitesLink>, String> {
             inbound: Vec::new(),
             outbound,
         },
+        ports: None,
     }))
 }
 

@@ -121,7 +121,7 @@ impl Reach {
                     }
                     Err(e) => return Err(e),
                 };
-                let copy = socket_copy(&stream)?;
+                let copy = crate::util::socket::copy(stream.as_raw_fd())?;
                 let id = next.fetch_add(1, Ordering::Relaxed);
                 links
                     .lock()
@@ -145,37 +145,10 @@ impl Reach {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(&u64::from_le_bytes(link));
-                copy.is_some_and(|socket| linger_zero(&socket))
+                copy.is_some_and(|socket| crate::util::socket::reset_on_close(&socket))
             }
         }
     }
-}
-
-/// Another descriptor of `stream`'s socket: socket options set on it hold for both.
-fn socket_copy(stream: &tokio::net::TcpStream) -> std::io::Result<OwnedFd> {
-    use std::os::fd::BorrowedFd;
-    // SAFETY: the descriptor is the stream's, open for as long as this borrow.
-    let fd = unsafe { BorrowedFd::borrow_raw(stream.as_raw_fd()) };
-    fd.try_clone_to_owned()
-}
-
-/// SO_LINGER with a zero timeout: closing the socket sends a reset, not a FIN.
-fn linger_zero(socket: &OwnedFd) -> bool {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: setsockopt reads `linger` (of the size given) and changes only the socket.
-    let result = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    result == 0
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@
 //! ([`Web::begin_case`]); what a case asserts is checked by [`check`].
 
 mod observe;
+mod ports;
 
 pub use observe::{Outcome, Record, observe};
+pub use ports::{PortMap, ports_named};
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -53,6 +56,9 @@ pub struct Web {
 
 struct Shared {
     sites: Vec<(u16, Vec<Route>)>,
+    /// Without a box: the host ports standing in for the declared ones (redirects to a site
+    /// name its stand-in).
+    ports: Option<Arc<PortMap>>,
     started: Instant,
     log: Mutex<Log>,
     changed: tokio::sync::Notify,
@@ -72,9 +78,14 @@ impl Drop for Serving {
 
 impl Web {
     pub fn new(sites: &[SiteSpec]) -> Web {
+        Web::with_ports(sites, None)
+    }
+
+    fn with_ports(sites: &[SiteSpec], ports: Option<Arc<PortMap>>) -> Web {
         Web {
             shared: Arc::new(Shared {
                 sites: sites.iter().map(|s| (s.port, s.routes.clone())).collect(),
+                ports,
                 started: Instant::now(),
                 log: Mutex::new(Log::default()),
                 changed: tokio::sync::Notify::new(),
@@ -119,13 +130,63 @@ impl Web {
                     tokio::spawn(async move {
                         tokio::select! {
                             _ = stop.cancelled() => {}
-                            _ = web.serve_connection(port, stream) => {}
+                            _ = web.serve_connection(port, stream, None) => {}
                         }
                     });
                 }
             });
         }
         Ok((Serving { web, stop }, outbound))
+    }
+
+    /// Without a box: serves each site on a free port of the host's loopback, and holds a
+    /// refusing port for each other loopback port in `named` (those the cases name). The map
+    /// says which host port stands for which declared one.
+    pub fn serve_on_host(
+        sites: &[SiteSpec],
+        named: &[u16],
+    ) -> std::io::Result<(Serving, Arc<PortMap>)> {
+        let mut listeners = Vec::new();
+        let mut served = Vec::new();
+        for site in sites {
+            let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+            listener.set_nonblocking(true)?;
+            served.push((site.port, listener.local_addr()?.port()));
+            listeners.push((site.port, listener));
+        }
+        let ports = Arc::new(PortMap::new(served, named)?);
+        let web = Web::with_ports(sites, Some(ports.clone()));
+        let stop = CancellationToken::new();
+        for (port, listener) in listeners {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let (web, stop) = (web.clone(), stop.clone());
+            tokio::spawn(async move {
+                loop {
+                    let stream = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        accepted = listener.accept() => match accepted {
+                            Ok((stream, _)) => stream,
+                            Err(_) => {
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                                continue;
+                            }
+                        },
+                    };
+                    // A copy of the socket, so a `reset` route can make its close a reset.
+                    let reset = crate::util::socket::copy(std::os::fd::AsRawFd::as_raw_fd(&stream))
+                        .ok()
+                        .map(Arc::new);
+                    let (web, stop) = (web.clone(), stop.clone());
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = stop.cancelled() => {}
+                            _ = web.serve_connection(port, stream, reset) => {}
+                        }
+                    });
+                }
+            });
+        }
+        Ok((Serving { web, stop }, ports))
     }
 
     /// Starts counting afresh: requests from now on belong to a new case.
@@ -167,14 +228,17 @@ impl Web {
     }
 
     /// Serves one connection (HTTP/1.1, keep-alive allowed) until the client closes it.
-    pub async fn serve_connection<S>(&self, port: u16, stream: S)
+    /// `reset`: a copy of the connection's socket, where the judge itself must make a `reset`
+    /// route's close a reset (no box's relay does it).
+    pub async fn serve_connection<S>(&self, port: u16, stream: S, reset: Option<Arc<OwnedFd>>)
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let web = self.clone();
         let service = hyper::service::service_fn(move |request| {
             let web = web.clone();
-            async move { web.answer(port, request).await }
+            let reset = reset.clone();
+            async move { web.answer(port, request, reset.as_deref()).await }
         });
         let _ = hyper::server::conn::http1::Builder::new()
             .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -220,6 +284,7 @@ impl Web {
         &self,
         port: u16,
         request: hyper::Request<hyper::body::Incoming>,
+        reset: Option<&OwnedFd>,
     ) -> Result<hyper::Response<SiteBody>, std::io::Error> {
         let mut path = request.uri().path().to_owned();
         if path.len() > MAX_PATH {
@@ -263,14 +328,23 @@ impl Web {
                 };
                 Ok(response(*status, headers, body))
             }
-            Behaviour::Redirect { status, location } => Ok(response(
-                *status,
-                &[("Location".to_owned(), location.clone())],
-                SiteBody::whole(Vec::new(), in_flight),
-            )),
+            Behaviour::Redirect { status, location } => {
+                let location = match &self.shared.ports {
+                    Some(ports) => ports.text_to_host(location),
+                    None => location.clone(),
+                };
+                Ok(response(
+                    *status,
+                    &[("Location".to_owned(), location)],
+                    SiteBody::whole(Vec::new(), in_flight),
+                ))
+            }
             Behaviour::Hang => std::future::pending().await,
             Behaviour::Reset => {
                 in_flight.finish(Outcome::Reset);
+                if let Some(socket) = reset {
+                    crate::util::socket::reset_on_close(socket);
+                }
                 // An error from the service makes hyper drop the connection unanswered; the
                 // box's relay turns that into a reset for the client.
                 Err(std::io::Error::other("reset on purpose"))
@@ -447,7 +521,7 @@ mod tests {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
                 let web = serving.clone();
-                tokio::spawn(async move { web.serve_connection(port, stream).await });
+                tokio::spawn(async move { web.serve_connection(port, stream, None).await });
             }
         });
         (port, web)
