@@ -76,22 +76,31 @@ fn the_box_reaches_its_websites_and_nothing_else() {
     assert_eq!(wrong["mismatches"].as_array().unwrap().len(), 2);
 }
 
+/// Without a box the sites stand on free ports of the host's loopback, and every other
+/// loopback port a case names (here, a listener of this test's) is held closed: the probe
+/// sees every route behave as in a box, the same cases fail with the same words, and the
+/// host's listener is never reached.
 #[test]
-fn without_a_box_a_task_with_websites_is_refused_clearly() {
+fn without_a_box_the_websites_behave_as_in_one() {
     let root = tempfile::tempdir().unwrap();
-    let tasks = probe_tasks(root.path(), 9);
-    let (run, report) = grade_probe(&tasks, "none");
-    assert_ne!(run.code, i32::from(PASSED));
-    for case in submission(&report, 0)["cases"].as_array().unwrap() {
-        assert_eq!(case["verdict"], "judge-error", "{case}");
-        assert!(
-            case["message"]
-                .as_str()
-                .unwrap()
-                .contains("run with --isolation auto or strict"),
-            "{case}"
-        );
+    let host = TcpListener::bind("127.0.0.1:0").unwrap();
+    host.set_nonblocking(true).unwrap();
+    let tasks = probe_tasks(root.path(), host.local_addr().unwrap().port());
+    let (boxed_run, boxed) = grade_probe(&tasks, "strict");
+    let (run, unboxed) = grade_probe(&tasks, "none");
+    assert_eq!(run.code, boxed_run.code, "{}", run.stderr);
+    let (boxed, unboxed) = (submission(&boxed, 0), submission(&unboxed, 0));
+    assert_eq!(failed_ids(unboxed), ["wrong-peak"], "{unboxed:#}");
+    for case in boxed["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let other = crate::support::case(unboxed, id);
+        assert_eq!(other["verdict"], case["verdict"], "{id}: {other:#}");
+        assert_eq!(other["message"], case["message"], "{id}");
     }
+    assert!(
+        host.accept().is_err(),
+        "the port the case names was a stand-in that refused, not the host's listener"
+    );
 }
 
 #[test]

@@ -68,7 +68,8 @@ def probe(action):
         return results
     if kind == "connect":
         try:
-            socket.create_connection(("127.0.0.1", action["port"]), timeout=2).close()
+            parts = urlsplit(action["url"])
+            socket.create_connection((parts.hostname, parts.port), timeout=2).close()
             return "connected"
         except ConnectionRefusedError:
             return "refused"
