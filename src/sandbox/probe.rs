@@ -56,23 +56,83 @@ pub enum Requirement {
     Seccomp(String),
 }
 
+impl Requirement {
+    fn name(&self) -> &'static str {
+        match self {
+            Requirement::Bubblewrap(_) => "bubblewrap",
+            Requirement::Namespaces(_) => "namespaces",
+            Requirement::Cgroups(_) => "cgroups",
+            Requirement::Seccomp(_) => "seccomp",
+        }
+    }
+
+    fn why(&self) -> &str {
+        match self {
+            Requirement::Bubblewrap(why)
+            | Requirement::Namespaces(why)
+            | Requirement::Cgroups(why)
+            | Requirement::Seccomp(why) => why,
+        }
+    }
+
+    /// The one command (Debian, Ubuntu) that gets it, for this machine as it is.
+    pub fn fix(&self) -> String {
+        match self {
+            Requirement::Bubblewrap(_) => {
+                "`sudo apt-get install bubblewrap` (or set LIVEJUDGE_BWRAP to its path)".into()
+            }
+            Requirement::Namespaces(_) => namespaces_fix(),
+            Requirement::Cgroups(_) => "run livejudge as root, or in a cgroup v2 subtree delegated to you: `systemd-run --user --scope -p Delegate=yes livejudge ...`".into(),
+            Requirement::Seccomp(_) => {
+                "a kernel built with CONFIG_SECCOMP_FILTER (every Debian and Ubuntu kernel is)"
+                    .into()
+            }
+        }
+    }
+
+    /// What grading loses without it.
+    pub fn without(&self) -> &'static str {
+        match self {
+            Requirement::Bubblewrap(_) | Requirement::Namespaces(_) => {
+                "no box: submissions run with your rights (they can read and write your files and reach the network), with resource limits only; every task still grades"
+            }
+            Requirement::Cgroups(_) => {
+                "no limit on a box's number of processes (a fork bomb slows the machine); memory is limited by sampling what a run uses every 25 ms, not by the kernel"
+            }
+            Requirement::Seccomp(_) => {
+                "boxed code may call ptrace, mount, keyctl, bpf, perf_event_open and io_uring (the namespaces still confine them)"
+            }
+        }
+    }
+}
+
+/// What stops unprivileged user namespaces here, and the command that allows them.
+fn namespaces_fix() -> String {
+    let sysctl = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/{}", name.replace('.', "/")))
+            .map(|v| v.trim().to_owned())
+            .ok()
+    };
+    if sysctl("kernel.apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
+        return "`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu 23.10 and later restrict unprivileged user namespaces through AppArmor; to keep it after a reboot, put the setting in /etc/sysctl.d/99-livejudge.conf)".into();
+    }
+    if sysctl("kernel.unprivileged_userns_clone").as_deref() == Some("0") {
+        return "`sudo sysctl -w kernel.unprivileged_userns_clone=1`".into();
+    }
+    if sysctl("user.max_user_namespaces").as_deref() == Some("0") {
+        return "`sudo sysctl -w user.max_user_namespaces=15000`".into();
+    }
+    if std::path::Path::new("/.dockerenv").exists()
+        || std::path::Path::new("/run/.containerenv").exists()
+    {
+        return "in a container: run it with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined` (or `--privileged`)".into();
+    }
+    "allow unprivileged user namespaces (`sudo sysctl -w kernel.unprivileged_userns_clone=1`; on Ubuntu `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`)".into()
+}
+
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Requirement::Bubblewrap(why) => write!(
-                f,
-                "bubblewrap: {why} (fix: `apt-get install bubblewrap`, or set LIVEJUDGE_BWRAP to its path)"
-            ),
-            Requirement::Namespaces(why) => write!(
-                f,
-                "namespaces: {why} (fix: allow unprivileged user namespaces: `sysctl -w kernel.unprivileged_userns_clone=1`, or on Ubuntu `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`; in a container, run it with --privileged or a seccomp profile that allows unshare)"
-            ),
-            Requirement::Cgroups(why) => write!(
-                f,
-                "cgroups: {why} (fix: run livejudge as root, or in a cgroup v2 subtree delegated to you, e.g. `systemd-run --user --scope -p Delegate=yes livejudge ...`)"
-            ),
-            Requirement::Seccomp(why) => write!(f, "seccomp: {why}"),
-        }
+        write!(f, "{}: {} (fix: {})", self.name(), self.why(), self.fix())
     }
 }
 
@@ -115,9 +175,24 @@ impl Capabilities {
         missing
     }
 
+    /// The isolation `--isolation auto` gets here.
+    pub fn level(&self) -> crate::outcome::Isolation {
+        use crate::outcome::Isolation;
+        if self.bubblewrap.is_err() || self.namespaces.is_err() {
+            Isolation::None
+        } else if self.missing().is_empty() {
+            Isolation::Strict
+        } else {
+            Isolation::Partial
+        }
+    }
+
     /// The report of `livejudge doctor`.
     pub fn render(&self) -> String {
-        let mut out = String::from("What this machine offers for isolating submissions:\n\n");
+        let mut out = format!(
+            "Isolation on this machine: {}\n\nWhat it offers for isolating submissions:\n\n",
+            self.level().name()
+        );
         let mut line = |ok: bool, text: String| {
             out.push_str(if ok { "  ok    " } else { "  MISS  " });
             out.push_str(&text);
@@ -138,7 +213,7 @@ impl Capabilities {
             Ok(info) => line(true, format!("{} ({})", info.version, info.path.display())),
             Err(_) => line(
                 false,
-                Requirement::Bubblewrap(self.bubblewrap_error()).to_string(),
+                explain(&Requirement::Bubblewrap(self.bubblewrap_error())),
             ),
         }
         match &self.namespaces {
@@ -146,14 +221,14 @@ impl Capabilities {
                 true,
                 "namespaces: user, pid, net (loopback only), ipc, uts, mount; no capabilities, no_new_privs".into(),
             ),
-            Err(why) => line(false, Requirement::Namespaces(why.clone()).to_string()),
+            Err(why) => line(false, explain(&Requirement::Namespaces(why.clone()))),
         }
         match &self.cgroups {
             Ok(support) => line(
                 true,
                 format!("{}: memory, processes and CPU per box", support.describe()),
             ),
-            Err(why) => line(false, Requirement::Cgroups(why.clone()).to_string()),
+            Err(why) => line(false, explain(&Requirement::Cgroups(why.clone()))),
         }
         match &self.seccomp {
             Ok(_) => line(
@@ -161,7 +236,7 @@ impl Capabilities {
                 "seccomp: ptrace, mount, namespaces, keyrings, bpf, perf and io_uring denied"
                     .into(),
             ),
-            Err(why) => line(false, Requirement::Seccomp(why.clone()).to_string()),
+            Err(why) => line(false, explain(&Requirement::Seccomp(why.clone()))),
         }
         out.push_str(&match &self.landlock {
             Ok(abi) => format!(
@@ -184,6 +259,17 @@ impl Capabilities {
     fn bubblewrap_error(&self) -> String {
         self.bubblewrap.as_ref().err().cloned().unwrap_or_default()
     }
+}
+
+/// A missing piece as doctor shows it: what is wrong, the fix, and what is lost without it.
+fn explain(requirement: &Requirement) -> String {
+    format!(
+        "{}: {}\n        fix: {}\n        without it: {}",
+        requirement.name(),
+        requirement.why(),
+        requirement.fix(),
+        requirement.without()
+    )
 }
 
 fn find_bubblewrap() -> Result<BwrapInfo, String> {

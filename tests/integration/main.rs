@@ -18,6 +18,7 @@ mod hostile_corpus;
 mod http_kind;
 mod install;
 mod json_api;
+mod levels;
 mod relay;
 mod reports;
 mod sandbox;

@@ -6,7 +6,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use livejudge::error::exit::{FAILED, PASSED, USAGE};
+use livejudge::error::exit::{FAILED, USAGE};
 
 use crate::support::*;
 

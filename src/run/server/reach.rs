@@ -3,10 +3,9 @@
 //! the host's loopback that the judge picked free and handed to the server as `PORT`.
 
 use std::collections::{BTreeSet, HashMap};
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use super::scenario::Stream;
 use crate::sandbox::relay;
@@ -46,14 +45,75 @@ impl Drop for Lease {
     }
 }
 
+/// How long a connection waits for the server to accept it, as the box's relay waits.
+const ACCEPT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A direct connection read as the box's relay would pass it on: a server's reset reaches
+/// the judge as the end of the stream there (the relay closes its side), so it does here too,
+/// and a case observes the same thing at every isolation level.
+/// A reset asked for ([`Reach::reset`]) is sent when the stream closes: SO_LINGER 0 is set
+/// on its own socket then, so no other descriptor keeps the connection open meanwhile (a
+/// copy would, and a server serving one client at a time would wait on it forever).
+struct ResetIsEnd {
+    stream: tokio::net::TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResetIsEnd {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            crate::util::socket::reset_on_close(&self.stream);
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for ResetIsEnd {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match std::pin::Pin::new(&mut self.stream).poll_read(cx, buf) {
+            std::task::Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                std::task::Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for ResetIsEnd {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
 pub enum Reach {
     /// The server listens on `port` inside its box; the judge connects through the relay.
     Relay { plan: relay::Plan, port: u16 },
     /// No box: the server listens on 127.0.0.1:`lease`, and the judge connects to it there.
-    /// A copy of each connection's socket is kept, so the judge can reset it.
     Direct {
         lease: Lease,
-        links: Mutex<HashMap<u64, OwnedFd>>,
+        /// Each open connection's reset switch (gone with the connection).
+        links: Mutex<HashMap<u64, Weak<AtomicBool>>>,
         next: AtomicU64,
     },
 }
@@ -114,20 +174,28 @@ impl Reach {
                 .await?
                 .map(|inbound| (Box::new(inbound.stream) as Box<dyn Stream>, inbound.id.0))),
             Reach::Direct { lease, links, next } => {
-                let stream = match tokio::net::TcpStream::connect(("127.0.0.1", lease.0)).await {
-                    Ok(stream) => stream,
-                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                // As the relay does in a box: a server that does not accept within this long
+                // (its backlog full) counts as not listening.
+                let connect = tokio::net::TcpStream::connect(("127.0.0.1", lease.0));
+                let stream = match tokio::time::timeout(ACCEPT_WAIT, connect).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                         return Ok(None);
                     }
-                    Err(e) => return Err(e),
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => return Ok(None),
                 };
-                let copy = crate::util::socket::copy(stream.as_raw_fd())?;
+                // What the judge sends in parts must reach the server in parts.
+                stream.set_nodelay(true)?;
+                let reset = Arc::new(AtomicBool::new(false));
                 let id = next.fetch_add(1, Ordering::Relaxed);
-                links
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(id, copy);
-                Ok(Some((Box::new(stream), id.to_le_bytes())))
+                let mut links = links.lock().unwrap_or_else(|e| e.into_inner());
+                links.retain(|_, switch| switch.strong_count() > 0);
+                links.insert(id, Arc::downgrade(&reset));
+                Ok(Some((
+                    Box::new(ResetIsEnd { stream, reset }),
+                    id.to_le_bytes(),
+                )))
             }
         }
     }
@@ -141,11 +209,15 @@ impl Reach {
                 .await
                 .is_ok(),
             Reach::Direct { links, .. } => {
-                let copy = links
+                let switch = links
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .remove(&u64::from_le_bytes(link));
-                copy.is_some_and(|socket| crate::util::socket::reset_on_close(&socket))
+                    .remove(&u64::from_le_bytes(link))
+                    .and_then(|switch| switch.upgrade());
+                switch.is_some_and(|switch| {
+                    switch.store(true, Ordering::SeqCst);
+                    true
+                })
             }
         }
     }
