@@ -172,7 +172,7 @@ fn warn_unisolated(isolation: &sandbox::IsolationReport) {
 /// limit is per process.
 fn warn_partial(isolation: &sandbox::IsolationReport) {
     let mut message = String::from(
-        "warning: partial isolation: submissions run in a box, but what is missing below means no limit on their number of processes (a fork bomb can slow this machine) and a memory limit per process only",
+        "warning: partial isolation: submissions run in a box, but what is missing below means no limit on their number of processes (a fork bomb can slow this machine) and memory limited by sampling what each run uses (25 ms), not by the kernel",
     );
     for missing in &isolation.missing {
         message.push_str(&format!("\n  - {missing}"));

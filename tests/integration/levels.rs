@@ -3,9 +3,11 @@
 //! `livejudge check`), without a box (`none`) and in a box without cgroups (`partial`: an
 //! unprivileged user this test creates, so bubblewrap uses a user namespace). `strict` is what
 //! every other test runs. To keep the suite's time, each level grades one accepted solution
-//! of each task and its rejected set, but for async-scraper (whose gradings wait on its
-//! websites' delays) a subset that covers what crossing into a box changes: refusals,
-//! resets, redirects, retries and timeouts.
+//! of each task and its rejected set, but for threaded-server and async-scraper (whose
+//! gradings wait on sleeps and on the websites' delays) a subset that covers what crossing
+//! into a box changes: connections held, split, reset and refused, SIGTERM, redirects,
+//! retries and timeouts. Their whole sets pass at both levels too (run
+//! `livejudge --isolation none check TASK` to see it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,7 +23,19 @@ const MATRIX: &[(&str, &str, Option<&[&str]>)] = &[
     ("caching-decorator", "rlock_ordereddict", None),
     ("json-api", "stdlib_app", None),
     ("crud-app", "stdlib_app", None),
-    ("threaded-server", "thread_pool", None),
+    (
+        "threaded-server",
+        "thread_pool",
+        Some(&[
+            "crash_on_disconnect",
+            "serial_loop",
+            "one_command_per_connection",
+            "decodes_chunks",
+            "keeps_cr",
+            "ignores_sigterm",
+            "unlocked_incr",
+        ]),
+    ),
     (
         "async-scraper",
         "aiohttp_semaphore",
@@ -213,5 +227,36 @@ fn chown_all(dir: &Path, uid: u32, gid: u32) {
         } else {
             std::os::unix::fs::lchown(&path, Some(uid), Some(gid)).unwrap();
         }
+    }
+}
+
+/// Without a box, servers share the host's loopback: two gradings at once each get a port of
+/// their own, and a port the task declares (8000) being taken by something else changes
+/// nothing.
+#[test]
+fn unboxed_servers_never_share_a_port_nor_need_the_declared_one() {
+    // Something else on the task's port, when it is free to take (if not, something else
+    // already holds it, which is the same case).
+    let _squatter = std::net::TcpListener::bind(("127.0.0.1", 8000)).ok();
+    let good = "tests/submissions/line-server/good.py";
+    let (run, report) = Grade::test_task("line-server")
+        .isolation("none")
+        .submissions([good, good, good, good])
+        .args(["--jobs", "4"])
+        .report();
+    assert_eq!(
+        run.code,
+        i32::from(livejudge::error::exit::PASSED),
+        "{}",
+        run.stderr
+    );
+    let submissions = report["submissions"].as_array().unwrap();
+    assert_eq!(submissions.len(), 4);
+    for submission in submissions {
+        assert_eq!(
+            failed_ids(submission),
+            Vec::<String>::new(),
+            "{submission:#}"
+        );
     }
 }
