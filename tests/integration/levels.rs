@@ -197,7 +197,10 @@ fn in_a_box_without_cgroups_every_task_grades_as_solutions_toml_says() {
             .arg(bin.join("livejudge"))
             .args(&args)
             .current_dir(home.path())
-            .env_clear()
+            // The caller's environment, less what points at the caller's own files: the
+            // machine's certificate and proxy settings are what reaches the package index.
+            .env_remove("LIVEJUDGE_TASKS")
+            .env_remove("LIVEJUDGE_PYTHON")
             .env(
                 "PATH",
                 format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
@@ -209,6 +212,11 @@ fn in_a_box_without_cgroups_every_task_grades_as_solutions_toml_says() {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("XDG_") {
+                command.env_remove(key);
+            }
+        }
         let run = run_command(command);
         let report = run.json();
         assert_eq!(report["isolation"], "partial", "{task}: {}", run.stderr);
