@@ -4,6 +4,7 @@
 //! Every task kind is run from the same [`RunContext`] through [`run_cases`]; what it observed
 //! reaches the grading stage one case at a time, through the sink.
 
+mod memory;
 pub mod pyenv;
 pub mod python;
 pub mod server;

@@ -510,50 +510,6 @@ pub struct Running {
     memory_watch: Option<(JoinHandle<()>, Arc<AtomicBool>)>,
 }
 
-/// How often the memory of a run without a memory cgroup is sampled.
-const MEMORY_SAMPLE: Duration = Duration::from_millis(25);
-
-/// Samples the memory `leader`'s processes use (their proportional set sizes, so pages
-/// shared between a forking server's processes count once) and kills the group when it is
-/// over `limit`: the memory cgroup's limit, for runs that have none.
-async fn watch_memory(leader: Pid, limit: u64, exceeded: Arc<AtomicBool>) {
-    loop {
-        tokio::time::sleep(MEMORY_SAMPLE).await;
-        let tree = process_tree(leader.as_raw());
-        if tree.len() == 1 && kill(leader, None).is_err() {
-            return;
-        }
-        let used: u64 = tree.into_iter().filter_map(process_memory).sum();
-        if used > limit {
-            exceeded.store(true, Ordering::SeqCst);
-            let _ = killpg(leader, Signal::SIGKILL);
-            return;
-        }
-    }
-}
-
-/// The memory a live process uses: its proportional set size, or its resident set where the
-/// kernel does not tell (or lets nobody else read) the former.
-fn process_memory(pid: i32) -> Option<u64> {
-    if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        && let Some(kib) = rollup.lines().find_map(|line| {
-            line.strip_prefix("Pss:")?
-                .trim()
-                .strip_suffix("kB")?
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-    {
-        return Some(kib * 1024);
-    }
-    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
-    Some(pages * page)
-}
-
 /// Starts `command` in a new process group with stdin from /dev/null and captured output.
 /// `output_limit` is the number of bytes (stdout + stderr) after which
 /// [`Capture::limit_exceeded`] fires.
@@ -614,7 +570,7 @@ pub fn spawn(
     let memory_watch = match (guard.memory_watch(), pgid) {
         (Some(limit), Some(leader)) => {
             let exceeded = Arc::new(AtomicBool::new(false));
-            let watcher = tokio::spawn(watch_memory(leader, limit, exceeded.clone()));
+            let watcher = tokio::spawn(super::memory::watch(leader, limit, exceeded.clone()));
             Some((watcher, exceeded))
         }
         _ => None,
@@ -780,7 +736,7 @@ impl Drop for Running {
 }
 
 /// `pid` and its descendants, found through /proc's `children` lists.
-fn process_tree(pid: i32) -> Vec<i32> {
+pub(super) fn process_tree(pid: i32) -> Vec<i32> {
     let mut tree = vec![pid];
     let mut next = 0;
     while next < tree.len() && tree.len() < 10_000 {

@@ -64,6 +64,61 @@ struct Shared {
     changed: tokio::sync::Notify,
 }
 
+/// Where a site's connections come from: the box's relay, or (without a box) the host's
+/// loopback, where the judge itself must turn a `reset` route's close into a reset.
+enum SiteListener {
+    Relay(tokio::net::UnixListener),
+    Host(tokio::net::TcpListener),
+}
+
+type SiteStream = Box<dyn crate::run::server::scenario::Stream>;
+
+impl SiteListener {
+    /// The next connection, with a copy of its socket where a reset needs one.
+    async fn accept(&self) -> std::io::Result<(SiteStream, Option<Arc<OwnedFd>>)> {
+        match self {
+            SiteListener::Relay(listener) => {
+                let (stream, _) = listener.accept().await?;
+                Ok((Box::new(stream), None))
+            }
+            SiteListener::Host(listener) => {
+                let (stream, _) = listener.accept().await?;
+                let reset = crate::util::socket::copy(std::os::fd::AsRawFd::as_raw_fd(&stream))
+                    .ok()
+                    .map(Arc::new);
+                Ok((Box::new(stream), reset))
+            }
+        }
+    }
+}
+
+/// Serves `port`'s site on every connection `listener` accepts, until `stop`.
+fn spawn_accept_loop(web: &Web, stop: &CancellationToken, port: u16, listener: SiteListener) {
+    let (web, stop) = (web.clone(), stop.clone());
+    tokio::spawn(async move {
+        loop {
+            let (stream, reset) = tokio::select! {
+                _ = stop.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(_) => {
+                        // Out of descriptors, say: do not spin.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+            };
+            let (web, stop) = (web.clone(), stop.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = web.serve_connection(port, stream, reset) => {}
+                }
+            });
+        }
+    });
+}
+
 /// Serves the web until dropped.
 pub struct Serving {
     pub web: Web,
@@ -112,29 +167,7 @@ impl Web {
             listener.set_nonblocking(true)?;
             let listener = tokio::net::UnixListener::from_std(listener)?;
             outbound.push((site.port, name));
-            let (web, stop, port) = (web.clone(), stop.clone(), site.port);
-            tokio::spawn(async move {
-                loop {
-                    let stream = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        accepted = listener.accept() => match accepted {
-                            Ok((stream, _)) => stream,
-                            Err(_) => {
-                                // Out of descriptors, say: do not spin.
-                                tokio::time::sleep(Duration::from_millis(10)).await;
-                                continue;
-                            }
-                        },
-                    };
-                    let (web, stop) = (web.clone(), stop.clone());
-                    tokio::spawn(async move {
-                        tokio::select! {
-                            _ = stop.cancelled() => {}
-                            _ = web.serve_connection(port, stream, None) => {}
-                        }
-                    });
-                }
-            });
+            spawn_accept_loop(&web, &stop, site.port, SiteListener::Relay(listener));
         }
         Ok((Serving { web, stop }, outbound))
     }
@@ -159,32 +192,7 @@ impl Web {
         let stop = CancellationToken::new();
         for (port, listener) in listeners {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            let (web, stop) = (web.clone(), stop.clone());
-            tokio::spawn(async move {
-                loop {
-                    let stream = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        accepted = listener.accept() => match accepted {
-                            Ok((stream, _)) => stream,
-                            Err(_) => {
-                                tokio::time::sleep(Duration::from_millis(10)).await;
-                                continue;
-                            }
-                        },
-                    };
-                    // A copy of the socket, so a `reset` route can make its close a reset.
-                    let reset = crate::util::socket::copy(std::os::fd::AsRawFd::as_raw_fd(&stream))
-                        .ok()
-                        .map(Arc::new);
-                    let (web, stop) = (web.clone(), stop.clone());
-                    tokio::spawn(async move {
-                        tokio::select! {
-                            _ = stop.cancelled() => {}
-                            _ = web.serve_connection(port, stream, reset) => {}
-                        }
-                    });
-                }
-            });
+            spawn_accept_loop(&web, &stop, port, SiteListener::Host(listener));
         }
         Ok((Serving { web, stop }, ports))
     }
